@@ -1,0 +1,16 @@
+"""Entry point. ``python app.py`` serves the app with gevent; ``flask --app app ...`` runs CLI commands."""
+
+if __name__ == "__main__":
+    # Patch the standard library before anything imports sockets or threads.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from forum import create_app
+from forum.extensions import socketio
+
+app = create_app()
+
+if __name__ == "__main__":
+    print(f"Serving the debate forum at http://{app.config['HOST']}:{app.config['PORT']}", flush=True)
+    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], log_output=True)

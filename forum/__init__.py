@@ -1,0 +1,68 @@
+"""Debate forum: set up a moderated panel, run it live, publish its record."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from forum.config import Settings
+from forum.db import Database
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from ``FORUM_*`` settings; ``overrides`` (tests) win over the environment."""
+    overrides = dict(overrides or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None)
+        or os.environ.get("FORUM_INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    ).resolve()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    settings = Settings.from_environ(instance_path, secret_key=overrides.get("SECRET_KEY"))
+    app.config.update(settings.flask_config())
+    app.config.update(overrides)
+
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["forum.db"] = db
+
+    from forum import boundary, cli, web
+    from forum.extensions import csrf, login_manager, socketio
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(
+        app,
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        message_queue=app.config.get("MESSAGE_QUEUE"),
+        manage_session=False,
+    )
+    boundary.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from forum.audience.routes import bp as audience_bp
+    from forum.auth.routes import bp as auth_bp
+    from forum.invitations.routes import bp as invitations_bp
+    from forum.setup.routes import bp as setup_bp
+    from forum.site.routes import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(setup_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(audience_bp)

@@ -1,0 +1,1 @@
+"""Pages for the audience: the public event page (no account, no personal data)."""

@@ -1,0 +1,1 @@
+"""Organizer sign-up, sign-in and sign-out."""

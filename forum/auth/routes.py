@@ -1,0 +1,87 @@
+"""Sign up, sign in, sign out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from forum.auth.forms import SignInForm, SignUpForm
+from forum.db import get_session
+from forum.errors import DomainError
+from forum.extensions import login_manager
+from forum.models import Organizer
+from forum.services import accounts
+from forum.web import attach_error, render_form
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to manage your events."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_organizer(user_id: str) -> Organizer | None:
+    if not user_id.isdigit():
+        return None
+    return get_session().get(Organizer, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a phishing link borrow our address.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("setup.my_events")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def sign_up() -> Response | tuple[str, int]:
+    if not current_app.config["ALLOW_SIGNUP"]:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("setup.my_events"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            organizer = accounts.register_organizer(
+                get_session(),
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("auth/sign_up.html", form, failed=True)
+        login_user(organizer)
+        flash("Welcome! Create your first event.", "success")
+        return redirect(url_for("setup.my_events"))
+    return render_form("auth/sign_up.html", form)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def sign_in() -> Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            organizer = accounts.authenticate(
+                get_session(), email=form.email.data, password=form.password.data
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("auth/sign_in.html", form, failed=True)
+        login_user(organizer)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_form("auth/sign_in.html", form)
+
+
+@bp.route("/signout", methods=["POST"])
+@login_required
+def sign_out() -> Response:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("site.home"))

@@ -1,0 +1,62 @@
+"""The unit-of-work boundary: the one place where a request, socket event or CLI command commits.
+
+Services only change the session. Here a successful HTTP response commits, an error response
+(status >= 400) rolls back, and a failed commit becomes a clear 409 instead of a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from forum.db import get_db, get_session
+from forum.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+COMMIT_CONFLICT = Conflict(
+    "Your change clashed with another change made at the same moment and was not saved. "
+    "Reload the page and try again."
+)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Yield the context's session; commit if the block finishes, roll back if it raises."""
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def init_app(app: Flask) -> None:
+    from forum.web import error_response
+
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        registry = get_db().session.registry
+        if not registry.has():
+            return response
+        session = registry()
+        if response.status_code >= 400:
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except (IntegrityError, OperationalError):
+            log.warning("commit failed at the request boundary", exc_info=True)
+            session.rollback()
+            return error_response(COMMIT_CONFLICT)
+        return response
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        get_db().session.remove()

@@ -1,0 +1,117 @@
+"""``flask --app app forum ...``: schema, demo data and accounts from the command line.
+
+Each command is a boundary of its own: it calls services and commits once at the end.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from forum import PROJECT_ROOT, migrate
+from forum.boundary import unit_of_work
+from forum.db import get_db
+from forum.errors import DomainError
+from forum.models import Event, Organizer
+from forum.services import accounts
+
+forum_cli = AppGroup("forum", help="Debate forum administration.")
+
+DEFAULT_SEED = PROJECT_ROOT / "seeds" / "open_net_telegram_panel.toml"
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(error.message)
+
+
+@forum_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    engine = get_db().engine
+    migrate.upgrade(engine, revision)
+    click.echo(f"Database is at revision {migrate.current_revision(engine)}.")
+
+
+@forum_cli.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' removes every table)."""
+    engine = get_db().engine
+    migrate.downgrade(engine, revision)
+    click.echo(f"Database is at revision {migrate.current_revision(engine) or 'base'}.")
+
+
+@forum_cli.command("migrate")
+@click.option("-m", "--message", required=True, help="What the schema change is about.")
+def migrate_command(message: str) -> None:
+    """Write a new migration by comparing the models with the (upgraded) database."""
+    migrate.make_revision(get_db().engine, message)
+
+
+@forum_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Only load the demo when the database holds no events.")
+@click.option(
+    "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_SEED
+)
+def seed_command(if_empty: bool, path: Path) -> None:
+    """Load the demo panel (idempotent: an already loaded demo is left alone)."""
+    from forum.demo import load_demo
+
+    with unit_of_work() as session:
+        if if_empty and session.scalar(select(Event.id).limit(1)) is not None:
+            click.echo("The database already holds events; the demo was not loaded.")
+            return
+        try:
+            result = load_demo(session, path)
+        except DomainError as error:
+            _fail(error)
+            return
+    click.echo(result.describe())
+
+
+@forum_cli.command("create-organizer")
+@click.option("--email", prompt=True)
+@click.option("--name", "display_name", prompt="Display name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_organizer_command(email: str, display_name: str, password: str) -> None:
+    """Create an organizer account."""
+    try:
+        with unit_of_work() as session:
+            organizer = accounts.register_organizer(
+                session, email=email, display_name=display_name, password=password
+            )
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(f"Organizer {organizer.email} created.")
+
+
+@forum_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", help="New password; a random one is generated and printed when omitted.")
+def set_password_command(email: str, password: str | None) -> None:
+    """Set an organizer's password (for example the demo organizer's)."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        with unit_of_work() as session:
+            organizer = session.scalar(select(Organizer).where(Organizer.email == email.strip().lower()))
+            if organizer is None:
+                raise click.ClickException(f"No organizer has the e-mail address {email}.")
+            accounts.set_password(session, organizer, password)
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(
+        f"Password for {organizer.email} changed." + (f" New password: {password}" if generated else "")
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(forum_cli)

@@ -1,0 +1,128 @@
+"""Settings read from ``FORUM_*`` environment variables (documented in README.md).
+
+Nothing secret lives in the code: when ``FORUM_SECRET_KEY`` is unset, a random key is generated
+once into the instance folder and reused on every start, so sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 5000
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at the psycopg 3 driver we ship."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return the key stored in ``instance/secret_key``, writing a new random one the first time."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from the environment, resolved once at start-up."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    message_queue: str | None
+    allowed_origins: list[str]
+    host: str
+    port: int
+    allow_signup: bool
+    public_url: str | None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, instance_path: Path, *, secret_key: str | None = None) -> Settings:
+        """Read ``FORUM_*`` variables, filling defaults that keep a fresh clone runnable.
+
+        ``secret_key`` (tests) skips reading or generating the key file.
+        """
+        port = _env_int("FORUM_PORT", DEFAULT_PORT)
+        host = _env("FORUM_HOST", "127.0.0.1") or "127.0.0.1"
+        database_url = _env("FORUM_DATABASE_URL") or f"sqlite:///{instance_path / 'forum.sqlite3'}"
+        secret_key = secret_key or _env("FORUM_SECRET_KEY") or load_or_create_secret_key(instance_path)
+        origins_raw = _env("FORUM_ALLOWED_ORIGINS")
+        if origins_raw:
+            origins = [o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip()]
+        else:
+            origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+        public_url = _env("FORUM_PUBLIC_URL")
+        if public_url:
+            public_url = public_url.rstrip("/")
+            if public_url not in origins and not origins_raw:
+                origins.append(public_url)
+        return cls(
+            instance_path=instance_path,
+            database_url=normalise_database_url(database_url),
+            secret_key=secret_key,
+            message_queue=_env("FORUM_MESSAGE_QUEUE"),
+            allowed_origins=origins,
+            host=host,
+            port=port,
+            allow_signup=_env_bool("FORUM_ALLOW_SIGNUP", True),
+            public_url=public_url,
+        )
+
+    def flask_config(self) -> dict[str, object]:
+        """The mapping handed to ``app.config``."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "MESSAGE_QUEUE": self.message_queue,
+            "ALLOWED_ORIGINS": self.allowed_origins,
+            "HOST": self.host,
+            "PORT": self.port,
+            "ALLOW_SIGNUP": self.allow_signup,
+            "PUBLIC_URL": self.public_url,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": None,
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            **self.extra,
+        }

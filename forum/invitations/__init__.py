@@ -1,0 +1,1 @@
+"""The participant portal reached through a personal invitation link (no account needed)."""

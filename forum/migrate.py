@@ -1,0 +1,47 @@
+"""Alembic, driven from Python: the app's only way to create or change the schema."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from forum import PROJECT_ROOT
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config that runs on ``engine`` instead of reading a URL from a file."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (``base`` empties it)."""
+    command.downgrade(alembic_config(engine), revision)
+
+
+def make_revision(engine: Engine, message: str) -> None:
+    """Write a new migration file by comparing the models with the database."""
+    command.revision(alembic_config(engine), message=message, autogenerate=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an unmigrated database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def has_tables(engine: Engine) -> bool:
+    return bool(inspect(engine).get_table_names())

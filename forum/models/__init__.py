@@ -1,0 +1,27 @@
+"""Typed SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+
+from forum.models.accounts import Organizer
+from forum.models.agenda import AgendaQuestion
+from forum.models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionRevision,
+    ContributionSource,
+)
+from forum.models.events import Event, EventStatus, HostOrganisation
+from forum.models.panel import Invitation, Participant, ParticipantRole
+
+__all__ = [
+    "AgendaQuestion",
+    "Contribution",
+    "ContributionKind",
+    "ContributionRevision",
+    "ContributionSource",
+    "Event",
+    "EventStatus",
+    "HostOrganisation",
+    "Invitation",
+    "Organizer",
+    "Participant",
+    "ParticipantRole",
+]

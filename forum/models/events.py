@@ -1,0 +1,84 @@
+"""Events and the organisations that host them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.db import Base, utcnow
+from forum.models._types import str_enum
+
+if TYPE_CHECKING:
+    from forum.models.accounts import Organizer
+    from forum.models.agenda import AgendaQuestion
+    from forum.models.panel import Participant
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    PUBLISHED = "published"
+
+
+class HostOrganisation(Base):
+    """The group in whose name an event is held ("About the host" in the record)."""
+
+    __tablename__ = "host_organisations"
+    __table_args__ = (UniqueConstraint("organizer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(500))
+    about: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """One moderated panel debate, from draft to published record."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("host_organisations.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    summary: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[EventStatus] = mapped_column(
+        str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organizer: Mapped[Organizer] = relationship(lazy="raise")
+    host: Mapped[HostOrganisation] = relationship(lazy="joined", innerjoin=True)
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="event",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(Participant.role, Participant.position, Participant.id)",
+    )
+    questions: Mapped[list[AgendaQuestion]] = relationship(
+        back_populates="event",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(AgendaQuestion.position, AgendaQuestion.id)",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.slug!r} {self.status.value}>"

@@ -1,0 +1,88 @@
+"""Organizer accounts: sign-up, sign-in and password storage (Argon2id via argon2-cffi)."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import Conflict, InvalidInput, NotAuthenticated
+from forum.models import Organizer
+from forum.services.fields import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, clean_text
+
+_hasher = PasswordHasher()
+# Deliberately loose: the address only has to be deliverable-looking; we never send mail unasked.
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Verifying against this keeps sign-in timing the same whether or not the account exists.
+_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+
+
+def normalise_email(value: str | None) -> str:
+    """Lower-case and trim an e-mail address; refuse anything that is not shaped like one."""
+    email = clean_text(value, field="email", label="E-mail address", max_length=EMAIL_MAX) or ""
+    email = email.lower()
+    if not _EMAIL_RE.match(email):
+        raise InvalidInput(
+            "Enter an e-mail address such as name@example.org.",
+            fields={"email": "Enter an e-mail address such as name@example.org."},
+        )
+    return email
+
+
+def check_password_rules(password: str | None) -> str:
+    """Refuse passwords that are too short or too long; any characters are allowed."""
+    password = password or ""
+    if len(password) < PASSWORD_MIN:
+        message = f"Choose a password of at least {PASSWORD_MIN} characters."
+        raise InvalidInput(message, fields={"password": message})
+    if len(password) > PASSWORD_MAX:
+        message = f"Passwords are limited to {PASSWORD_MAX} characters."
+        raise InvalidInput(message, fields={"password": message})
+    return password
+
+
+def register_organizer(session: Session, *, email: str, display_name: str, password: str) -> Organizer:
+    """Create an organizer account; refuses a taken e-mail address or a weak password."""
+    email = normalise_email(email)
+    name = clean_text(display_name, field="display_name", label="Your name", max_length=NAME_MAX)
+    password = check_password_rules(password)
+    taken = session.scalar(select(func.count()).select_from(Organizer).where(Organizer.email == email))
+    if taken:
+        raise Conflict(
+            "An account with this e-mail address already exists. Sign in instead.",
+            fields={"email": "An account with this e-mail address already exists."},
+        )
+    organizer = Organizer(email=email, display_name=name, password_hash=_hasher.hash(password))
+    session.add(organizer)
+    session.flush()
+    return organizer
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Organizer:
+    """Return the organizer whose credentials match; one vague error for any mismatch."""
+    failure = NotAuthenticated("That e-mail address and password do not match an account.")
+    try:
+        email = normalise_email(email)
+    except InvalidInput:
+        raise failure from None
+    organizer = session.scalar(select(Organizer).where(Organizer.email == email))
+    stored_hash = organizer.password_hash if organizer else _DUMMY_HASH
+    try:
+        _hasher.verify(stored_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise failure from None
+    if organizer is None:
+        raise failure
+    if _hasher.check_needs_rehash(organizer.password_hash):
+        organizer.password_hash = _hasher.hash(password)
+    organizer.last_login_at = utcnow()
+    return organizer
+
+
+def set_password(session: Session, organizer: Organizer, password: str) -> None:
+    """Replace an organizer's password (used by the CLI)."""
+    organizer.password_hash = _hasher.hash(check_password_rules(password))

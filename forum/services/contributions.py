@@ -1,0 +1,102 @@
+"""Contributions: answers, prompts and follow-ups, each edit kept as a numbered revision."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from forum.errors import Conflict, NotFound, PermissionDenied
+from forum.models import (
+    AgendaQuestion,
+    Contribution,
+    ContributionKind,
+    ContributionRevision,
+    ContributionSource,
+    Event,
+    EventStatus,
+    Participant,
+    ParticipantRole,
+)
+from forum.services.fields import ANSWER_MAX, clean_text
+
+# Prepared answers may be written until the record is published; after that the organizer corrects it.
+PREPARED_ANSWER_STATUSES = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.LIVE, EventStatus.ENDED}
+
+
+def add_revision(session: Session, contribution: Contribution, text: str, revised_by: str) -> None:
+    """Record ``text`` as the contribution's newest version."""
+    latest = session.scalar(
+        select(ContributionRevision.number)
+        .where(ContributionRevision.contribution_id == contribution.id)
+        .order_by(ContributionRevision.number.desc())
+        .limit(1)
+    )
+    contribution.text = text
+    session.add(
+        ContributionRevision(
+            contribution_id=contribution.id, number=(latest or 0) + 1, text=text, revised_by=revised_by
+        )
+    )
+
+
+def prepared_answers(session: Session, participant: Participant) -> dict[int, Contribution]:
+    """The participant's prepared answers, keyed by question id, with their revisions loaded."""
+    rows = session.scalars(
+        select(Contribution)
+        .options(selectinload(Contribution.revisions))
+        .where(
+            Contribution.participant_id == participant.id,
+            Contribution.kind == ContributionKind.ANSWER,
+            Contribution.source == ContributionSource.PREPARED,
+        )
+    )
+    return {row.question_id: row for row in rows if row.question_id is not None}
+
+
+def save_prepared_answer(
+    session: Session, participant: Participant, question_id: int, text: str
+) -> Contribution | None:
+    """Create or revise the panelist's written answer to one preset question.
+
+    Refused for non-panelists, questions of other events, and events whose record is published.
+    An empty text withdraws the answer, with its history (returns None).
+    """
+    if participant.role != ParticipantRole.PANELIST:
+        raise PermissionDenied("Only panelists write prepared answers.")
+    event = session.get(Event, participant.event_id)
+    if event is None or event.status not in PREPARED_ANSWER_STATUSES:
+        raise Conflict("The record of this event is published; ask the organizer to correct it.")
+    question = session.get(AgendaQuestion, question_id)
+    if question is None or question.event_id != participant.event_id:
+        raise NotFound("That question is not on this event's agenda.")
+    cleaned = clean_text(
+        text,
+        field=f"answer_{question_id}",
+        label="Answer",
+        max_length=ANSWER_MAX,
+        required=False,
+        multiline=True,
+    )
+    existing = prepared_answers(session, participant).get(question_id)
+    editor = f"{participant.display_name} (invitation link)"
+    if cleaned is None:
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        return None
+    if existing is None:
+        existing = Contribution(
+            event_id=participant.event_id,
+            question_id=question_id,
+            participant_id=participant.id,
+            kind=ContributionKind.ANSWER,
+            source=ContributionSource.PREPARED,
+            text=cleaned,
+        )
+        session.add(existing)
+        session.flush()
+        add_revision(session, existing, cleaned, editor)
+    elif existing.text != cleaned:
+        add_revision(session, existing, cleaned, editor)
+    session.flush()
+    return existing

@@ -1,0 +1,96 @@
+"""Field rules shared by services: trimming, length limits, URLs, slugs and wording comparison."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from forum.errors import InvalidInput
+
+# Limits are defined once here; forms import them so browser hints and server rules agree.
+TITLE_MAX = 200
+SLUG_MAX = 80
+NAME_MAX = 120
+SHORT_NAME_MAX = 60
+AFFILIATION_MAX = 200
+VENUE_MAX = 200
+URL_MAX = 500
+SUMMARY_MAX = 5000
+ABOUT_MAX = 5000
+QUESTION_MAX = 1000
+ANSWER_MAX = 20000
+EMAIL_MAX = 254
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+
+_SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
+_NON_SLUG_CHARS = re.compile(r"[\W_]+")
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    label: str,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
+) -> str | None:
+    """Trim and NFC-normalise text, drop control characters, and enforce presence and length."""
+    text = unicodedata.normalize("NFC", value or "")
+    text = _CONTROL.sub("", text)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    else:
+        text = _WHITESPACE.sub(" ", text).strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{label} is required.", fields={field: f"{label} is required."})
+        return None
+    if len(text) > max_length:
+        message = f"{label} is too long ({len(text)} characters; the limit is {max_length})."
+        raise InvalidInput(message, fields={field: message})
+    return text
+
+
+def clean_url(value: str | None, *, field: str, label: str, required: bool = False) -> str | None:
+    """Accept an absolute http(s) URL, or nothing when optional."""
+    text = clean_text(value, field=field, label=label, max_length=URL_MAX, required=required)
+    if text is None:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
+        message = f"{label} must be a full web address starting with http:// or https://."
+        raise InvalidInput(message, fields={field: message})
+    return text
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Make a URL slug that keeps letters of every script: "텔레그램 괜찮나?" -> "텔레그램-괜찮나"."""
+    normalised = unicodedata.normalize("NFKC", text).lower()
+    slug = _NON_SLUG_CHARS.sub("-", normalised).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "event"
+
+
+def clean_slug(value: str, *, field: str = "slug") -> str:
+    """Validate a slug typed by an organizer: letters and digits of any script, joined by single hyphens."""
+    slug = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if not slug:
+        raise InvalidInput("The web address name is required.", fields={field: "Required."})
+    if len(slug) > SLUG_MAX:
+        message = f"The web address name is too long (limit {SLUG_MAX} characters)."
+        raise InvalidInput(message, fields={field: message})
+    if not _SLUG_RE.match(slug):
+        message = "Use letters and digits (any script) separated by single hyphens, e.g. telegram-panel-2024."
+        raise InvalidInput(message, fields={field: message})
+    return slug
+
+
+def wording_key(text: str) -> str:
+    """Reduce a question to what makes it the same question: case, spacing and punctuation ignored."""
+    normalised = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NON_SLUG_CHARS.sub(" ", normalised).split())

@@ -1,0 +1,81 @@
+"""Personal invitation links for participants who have no account.
+
+The link carries a random token; the database keeps only its SHA-256 hash, so a leaked database
+does not leak working links. Issuing a new link revokes the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from forum.db import utcnow
+from forum.errors import NotFound
+from forum.models import Invitation, Organizer, Participant
+from forum.services.panel import owned_participant
+
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token. Tokens are 256 random bits, so a fast hash is enough."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def active_invitation(session: Session, participant_id: int) -> Invitation | None:
+    """The participant's working invitation, if any."""
+    return session.scalar(
+        select(Invitation)
+        .where(Invitation.participant_id == participant_id, Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id.desc())
+    )
+
+
+def issue_invitation(
+    session: Session, organizer: Organizer, event_id: int, participant_id: int
+) -> tuple[Invitation, str]:
+    """Create a new link for a participant, revoking any earlier one; returns the invitation and raw token."""
+    participant = owned_participant(session, organizer, event_id, participant_id)
+    now = utcnow()
+    for invitation in session.scalars(
+        select(Invitation).where(Invitation.participant_id == participant.id, Invitation.revoked_at.is_(None))
+    ):
+        invitation.revoked_at = now
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation = Invitation(participant_id=participant.id, token_hash=hash_token(token), created_at=now)
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def revoke_invitation(session: Session, organizer: Organizer, event_id: int, participant_id: int) -> int:
+    """Stop the participant's link from working; returns how many links were revoked."""
+    participant = owned_participant(session, organizer, event_id, participant_id)
+    revoked = 0
+    for invitation in session.scalars(
+        select(Invitation).where(Invitation.participant_id == participant.id, Invitation.revoked_at.is_(None))
+    ):
+        invitation.revoked_at = utcnow()
+        revoked += 1
+    session.flush()
+    return revoked
+
+
+def participant_for_token(session: Session, token: str) -> Participant:
+    """The participant a link belongs to; unknown and revoked links get the same NotFound."""
+    if not token or len(token) > 200:
+        raise NotFound("This invitation link is not valid. Ask the organizer for a new one.")
+    invitation = session.scalar(
+        select(Invitation)
+        .options(joinedload(Invitation.participant).joinedload(Participant.event))
+        .where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None or invitation.revoked_at is not None:
+        raise NotFound(
+            "This invitation link is not valid or has been withdrawn. Ask the organizer for a new one."
+        )
+    invitation.last_used_at = utcnow()
+    return invitation.participant

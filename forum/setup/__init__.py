@@ -1,0 +1,1 @@
+"""Organizer event set-up: events, panel, agenda, invitation links."""

@@ -1,0 +1,292 @@
+"""Organizer pages for setting up an event. Each view parses, calls one service, and answers."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum.db import get_session
+from forum.errors import DomainError, InvalidInput
+from forum.models import EventStatus, ParticipantRole
+from forum.services import agenda, contributions, events, invitations, panel
+from forum.setup.forms import EventForm, MoveForm, ParticipantForm, QuestionForm, StatusForm
+from forum.web import attach_error, render_form
+
+bp = Blueprint("setup", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+@login_required
+def require_sign_in() -> None:
+    """Every page here is for signed-in organizers."""
+
+
+def _details(form: EventForm) -> events.EventDetails:
+    return events.EventDetails(
+        title=form.title.data or "",
+        slug=form.slug.data,
+        summary=form.summary.data,
+        starts_at_local=form.starts_at.data,
+        timezone=form.timezone.data or "",
+        language=form.language.data or "",
+        venue=form.venue.data,
+        online_url=form.online_url.data,
+        host_name=form.host_name.data or "",
+        host_website=form.host_website.data,
+        host_about=form.host_about.data,
+    )
+
+
+def _participant_details(form: ParticipantForm) -> panel.ParticipantDetails:
+    return panel.ParticipantDetails(
+        role=form.role.data or "",
+        display_name=form.display_name.data or "",
+        short_name=form.short_name.data,
+        affiliation=form.affiliation.data,
+    )
+
+
+@bp.get("/")
+def my_events() -> str:
+    return render_template(
+        "setup/my_events.html", events=events.list_organizer_events(get_session(), current_user)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_event() -> Response | tuple[str, int]:
+    form = EventForm()
+    if request.method == "GET":
+        form.timezone.data = form.timezone.data or "UTC"
+    if form.validate_on_submit():
+        try:
+            event = events.create_event(get_session(), current_user, _details(form))
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/event_form.html", form, event=None, failed=True)
+        flash("Event created as a draft. Now add the panel and the questions.", "success")
+        return redirect(url_for(".event_overview", event_id=event.id))
+    return render_form("setup/event_form.html", form, event=None)
+
+
+@bp.get("/<int:event_id>")
+def event_overview(event_id: int) -> str:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id, with_panel=True)
+    active_links = {p.id: invitations.active_invitation(session, p.id) for p in event.participants}
+    return render_template(
+        "setup/event_overview.html",
+        event=event,
+        twins=agenda.duplicate_wordings(event.questions),
+        answer_counts=agenda.count_answers(session, event.id),
+        active_links=active_links,
+        problems=events.readiness_problems(session, event) if event.status == EventStatus.DRAFT else [],
+    )
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    form = EventForm(obj=event)
+    if request.method == "GET":
+        form.starts_at.data = event.starts_at.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
+        form.host_name.data = event.host.name
+        form.host_website.data = event.host.website
+        form.host_about.data = event.host.about
+    if form.validate_on_submit():
+        try:
+            events.update_event(session, current_user, event_id, _details(form))
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/event_form.html", form, event=event, failed=True)
+        flash("Event details saved.", "success")
+        return redirect(url_for(".event_overview", event_id=event_id))
+    return render_form("setup/event_form.html", form, event=event)
+
+
+@bp.post("/<int:event_id>/delete")
+def delete_event(event_id: int) -> Response:
+    events.delete_event(get_session(), current_user, event_id)
+    flash("The draft event was deleted.", "info")
+    return redirect(url_for(".my_events"))
+
+
+@bp.post("/<int:event_id>/status")
+def change_status(event_id: int) -> Response:
+    form = StatusForm()
+    _require_valid(form)
+    try:
+        status = EventStatus(form.status.data)
+    except ValueError:
+        raise InvalidInput("Unknown event status.") from None
+    events.change_status(get_session(), current_user, event_id, status)
+    flash(f"The event is now {status.value}.", "success")
+    return redirect(url_for(".event_overview", event_id=event_id))
+
+
+def _require_valid(form: MoveForm | StatusForm) -> None:
+    if not form.validate_on_submit():
+        messages = [m for errors in form.errors.values() for m in errors]
+        raise InvalidInput(" ".join(messages) or "The request was incomplete.")
+
+
+# --- panel -----------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:event_id>/panel/new", methods=["GET", "POST"])
+def new_participant(event_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    form = ParticipantForm()
+    if request.method == "GET" and request.args.get("role") in {"moderator", "panelist", "scribe"}:
+        form.role.data = request.args["role"]
+    if form.validate_on_submit():
+        try:
+            person = panel.add_participant(session, current_user, event_id, _participant_details(form))
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/participant_form.html", form, event=event, person=None, failed=True)
+        flash(f"{person.display_name} added as {person.role.value}.", "success")
+        return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
+    return render_form("setup/participant_form.html", form, event=event, person=None)
+
+
+@bp.route("/<int:event_id>/panel/<int:participant_id>/edit", methods=["GET", "POST"])
+def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    person = panel.owned_participant(session, current_user, event_id, participant_id)
+    event = events.owned_event(session, current_user, event_id)
+    form = ParticipantForm(obj=person)
+    if request.method == "GET":
+        form.role.data = person.role.value
+    if form.validate_on_submit():
+        try:
+            panel.update_participant(
+                session, current_user, event_id, participant_id, _participant_details(form)
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/participant_form.html", form, event=event, person=person, failed=True)
+        flash("Saved.", "success")
+        return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
+    return render_form("setup/participant_form.html", form, event=event, person=person)
+
+
+@bp.post("/<int:event_id>/panel/<int:participant_id>/delete")
+def delete_participant(event_id: int, participant_id: int) -> Response:
+    panel.remove_participant(get_session(), current_user, event_id, participant_id)
+    flash("Removed from the panel.", "info")
+    return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
+
+
+@bp.post("/<int:event_id>/panel/<int:participant_id>/move")
+def move_participant(event_id: int, participant_id: int) -> Response:
+    form = MoveForm()
+    _require_valid(form)
+    offset = {"up": -1, "down": 1}.get(form.direction.data or "")
+    if offset is None:
+        raise InvalidInput("Say whether to move up or down.")
+    panel.move_participant(get_session(), current_user, event_id, participant_id, offset)
+    return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
+
+
+@bp.post("/<int:event_id>/panel/<int:participant_id>/invitation")
+def issue_invitation(event_id: int, participant_id: int) -> str:
+    session = get_session()
+    _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
+    person = panel.owned_participant(session, current_user, event_id, participant_id)
+    event = events.owned_event(session, current_user, event_id)
+    link = url_for("invitations.portal", token=token, _external=True)
+    return render_template("setup/invitation_issued.html", event=event, person=person, link=link)
+
+
+@bp.post("/<int:event_id>/panel/<int:participant_id>/invitation/revoke")
+def revoke_invitation(event_id: int, participant_id: int) -> Response:
+    revoked = invitations.revoke_invitation(get_session(), current_user, event_id, participant_id)
+    flash(
+        "The invitation link no longer works." if revoked else "There was no working link to revoke.", "info"
+    )
+    return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
+
+
+# --- agenda ----------------------------------------------------------------------------------------
+
+
+def _warn_if_repeated(event_id: int, question_id: int) -> None:
+    questions = agenda.ordered_questions(get_session(), event_id)
+    twins = agenda.duplicate_wordings(questions).get(question_id)
+    if twins:
+        positions = ", ".join(str(p) for p in twins)
+        flash(f"Careful: this question has the same wording as question {positions}.", "warning")
+
+
+@bp.route("/<int:event_id>/agenda/new", methods=["GET", "POST"])
+def new_question(event_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = agenda.add_question(session, current_user, event_id, form.text.data or "")
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/question_form.html", form, event=event, question=None, failed=True)
+        flash(f"Question {question.position} added.", "success")
+        _warn_if_repeated(event_id, question.id)
+        return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
+    return render_form("setup/question_form.html", form, event=event, question=None)
+
+
+@bp.route("/<int:event_id>/agenda/<int:question_id>/edit", methods=["GET", "POST"])
+def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    question = agenda.owned_question(session, current_user, event_id, question_id)
+    event = events.owned_event(session, current_user, event_id)
+    form = QuestionForm(obj=question)
+    if form.validate_on_submit():
+        try:
+            agenda.update_question(session, current_user, event_id, question_id, form.text.data or "")
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/question_form.html", form, event=event, question=question, failed=True)
+        flash(f"Question {question.position} saved.", "success")
+        _warn_if_repeated(event_id, question.id)
+        return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
+    return render_form("setup/question_form.html", form, event=event, question=question)
+
+
+@bp.post("/<int:event_id>/agenda/<int:question_id>/delete")
+def delete_question(event_id: int, question_id: int) -> Response:
+    dropped = agenda.remove_question(get_session(), current_user, event_id, question_id)
+    suffix = f" with {dropped} answer(s) filed under it" if dropped else ""
+    flash(f"Question deleted{suffix}.", "info")
+    return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
+
+
+@bp.post("/<int:event_id>/agenda/<int:question_id>/move")
+def move_question(event_id: int, question_id: int) -> Response:
+    form = MoveForm()
+    _require_valid(form)
+    session = get_session()
+    question = agenda.owned_question(session, current_user, event_id, question_id)
+    if form.position.data:
+        target = form.position.data
+    elif form.direction.data in {"up", "down"}:
+        target = question.position + (-1 if form.direction.data == "up" else 1)
+    else:
+        raise InvalidInput("Give a position or a direction to move the question.")
+    agenda.move_question(session, current_user, event_id, question_id, target)
+    return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
+
+
+@bp.get("/<int:event_id>/answers")
+def prepared_answers(event_id: int) -> str:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id, with_panel=True)
+    panelists = [p for p in event.participants if p.role == ParticipantRole.PANELIST]
+    answers = {p.id: contributions.prepared_answers(session, p) for p in panelists}
+    return render_template("setup/prepared_answers.html", event=event, panelists=panelists, answers=answers)

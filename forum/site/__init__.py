@@ -1,0 +1,1 @@
+"""Public pages that belong to no single feature: home page and health check."""

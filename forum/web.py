@@ -1,0 +1,121 @@
+"""Shared HTTP plumbing: error pages and JSON errors, form re-rendering, headers, template filters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from forum.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    404: "There is nothing at this address. Check the link, or go back to the home page.",
+    405: "This address does not accept that kind of request.",
+    413: "What you sent is too large.",
+}
+
+
+def wants_json() -> bool:
+    """True for API-style requests: JSON paths, JSON bodies, or clients that prefer JSON to HTML."""
+    if request.path.startswith(("/api/", "/healthz")) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(error: DomainError) -> Response:
+    """Turn a domain error into a JSON body or an HTML page with the error's status."""
+    if wants_json():
+        response = jsonify(error=error.to_dict())
+    else:
+        response = Response(render_template("errors/error.html", error=error), mimetype="text/html")
+    response.status_code = error.status
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def render_form(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """Render a form page; a submitted form with errors answers 422 so the boundary rolls back."""
+    status = 422 if form.is_submitted() and (form.errors or context.get("failed")) else 200
+    return render_template(template, form=form, **context), status
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's refusal on the form: field messages by the fields, the rest on top."""
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            placed = True
+    if not placed:
+        form.form_errors.append(error.message)
+
+
+def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a UTC instant in an IANA zone, e.g. an event's start at its venue."""
+    if value is None:
+        return ""
+    if zone:
+        value = value.astimezone(ZoneInfo(zone))
+    return value.strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")
+
+    @app.errorhandler(DomainError)
+    def on_domain_error(error: DomainError) -> Response:
+        return error_response(error)
+
+    @app.errorhandler(CSRFError)
+    def on_csrf_error(_error: CSRFError) -> Response:
+        return error_response(
+            DomainError(
+                "This form has expired or was not sent from this site. "
+                "Go back, reload the page and submit again.",
+                code="csrf_failed",
+            )
+        )
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = _HTTP_MESSAGES.get(status) or error.description or "The request failed."
+        domain = DomainError(message, code=(error.name or "error").lower().replace(" ", "_"))
+        domain.status = status
+        return error_response(domain)
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        domain = DomainError(
+            "Something went wrong on our side; nothing was saved. Please try again.", code="server_error"
+        )
+        domain.status = 500
+        return error_response(domain)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response

@@ -1,0 +1,207 @@
+"""Shared fixtures: the app on each database backend, clients, and factories that build real records.
+
+Every test that uses ``app`` runs on SQLite and, when ``FORUM_TEST_DATABASE_URL`` is set, on
+PostgreSQL as well. Without the variable the PostgreSQL variant is skipped with the reason shown;
+with it set but the server unreachable, the run fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from forum import create_app
+from forum.boundary import unit_of_work
+from forum.config import normalise_database_url
+from forum.db import Base
+from forum.models import AgendaQuestion, Event, Organizer, Participant
+from forum.services import agenda, events, panel
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+# Settings from the developer's shell must not leak into tests.
+for _name in list(os.environ):
+    if _name.startswith("FORUM_") and not _name.startswith("FORUM_TEST_"):
+        del os.environ[_name]
+
+
+def _postgres_url_or_skip() -> str:
+    url = os.environ.get("FORUM_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("FORUM_TEST_DATABASE_URL is not set; PostgreSQL variant skipped")
+    return normalise_database_url(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A throwaway schema in the PostgreSQL test database, with every table created; dropped at the end."""
+    base_url = _postgres_url_or_skip()
+    schema = f"forum_test_{secrets.token_hex(4)}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:
+        pytest.fail(f"FORUM_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}", pytrace=False)
+    separator = "&" if "?" in base_url else "?"
+    url = f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """The database URL for one backend; the tables exist and are empty."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("postgres_schema_url")
+    request.addfinalizer(lambda: _empty_postgres(url))
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict[str, Any]:
+    """Overrides for the app under test; tests may change entries before ``app`` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "INSTANCE_PATH": tmp_path / "instance",
+    }
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app bound to a fresh, empty database of the current backend."""
+    application = create_app({**app_config, "DATABASE_URL": database_url})
+    yield application
+    application.extensions["forum.db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One Argon2 hash of DEFAULT_PASSWORD, computed once: hashing is slow on purpose."""
+    return PasswordHasher().hash(DEFAULT_PASSWORD)
+
+
+@pytest.fixture
+def make_organizer(app: Flask, password_hash: str) -> Callable[..., Organizer]:
+    """Factory: an organizer account whose password is DEFAULT_PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def factory(email: str | None = None, display_name: str = "Organizer") -> Organizer:
+        n = next(counter)
+        with app.app_context(), unit_of_work() as session:
+            organizer = Organizer(
+                email=email or f"organizer{n}@example.org",
+                display_name=f"{display_name} {n}",
+                password_hash=password_hash,
+            )
+            session.add(organizer)
+        return organizer
+
+    return factory
+
+
+@pytest.fixture
+def make_event(app: Flask, make_organizer: Callable[..., Organizer]) -> Callable[..., Event]:
+    """Factory: a draft event built through the events service."""
+
+    def factory(organizer: Organizer | None = None, **overrides: Any) -> Event:
+        organizer = organizer or make_organizer()
+        details = {
+            "title": "Is it okay to use Telegram as it is?",
+            "starts_at_local": datetime(2024, 11, 23, 14, 0),
+            "timezone": "Asia/Seoul",
+            "language": "en",
+            "host_name": "People Outraged by the Nth Room Incident",
+            "venue": "Seoul",
+            **overrides,
+        }
+        with app.app_context(), unit_of_work() as session:
+            return events.create_event(session, organizer, events.EventDetails(**details))
+
+    return factory
+
+
+@pytest.fixture
+def make_participant(app: Flask) -> Callable[..., Participant]:
+    """Factory: a person on an event's panel (panelist unless told otherwise)."""
+
+    def factory(event: Event, display_name: str = "Oh Kyoungmi", **overrides: Any) -> Participant:
+        details = {"role": "panelist", "display_name": display_name, **overrides}
+        with app.app_context(), unit_of_work() as session:
+            organizer = session.get(Organizer, event.organizer_id)
+            return panel.add_participant(session, organizer, event.id, panel.ParticipantDetails(**details))
+
+    return factory
+
+
+@pytest.fixture
+def make_question(app: Flask) -> Callable[..., AgendaQuestion]:
+    """Factory: a question appended to an event's agenda."""
+
+    def factory(event: Event, text: str = "Should platforms be blocked nationally?") -> AgendaQuestion:
+        with app.app_context(), unit_of_work() as session:
+            organizer = session.get(Organizer, event.organizer_id)
+            return agenda.add_question(session, organizer, event.id, text)
+
+    return factory
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[Organizer], None]:
+    """Sign ``client`` in as an organizer through the real sign-in form."""
+
+    def do_login(organizer: Organizer) -> None:
+        response = client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    return do_login
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """A session inside an app context, for reading back what a request stored."""
+    with app.app_context():
+        from forum.db import get_session
+
+        session = get_session()
+        yield session
+        session.rollback()

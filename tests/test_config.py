@@ -1,0 +1,66 @@
+"""Configuration from FORUM_* variables, and the secret key that is generated once, never hard-coded."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from forum.config import Settings, normalise_database_url
+
+
+def test_secret_key_is_generated_once_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("FORUM_SECRET_KEY", raising=False)
+    first = Settings.from_environ(tmp_path)
+    second = Settings.from_environ(tmp_path)
+    key_file = tmp_path / "secret_key"
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    other = Settings.from_environ(tmp_path / "elsewhere")
+    assert other.secret_key != first.secret_key
+
+
+def test_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORUM_SECRET_KEY", "from-env")
+    monkeypatch.setenv("FORUM_PORT", "5123")
+    monkeypatch.setenv("FORUM_DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    monkeypatch.setenv("FORUM_MESSAGE_QUEUE", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("FORUM_ALLOWED_ORIGINS", "https://forum.example.org, https://stage.example.org/")
+    settings = Settings.from_environ(tmp_path)
+    assert settings.secret_key == "from-env"
+    assert settings.port == 5123
+    assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
+    assert settings.message_queue == "redis://127.0.0.1:6379/0"
+    assert settings.allowed_origins == ["https://forum.example.org", "https://stage.example.org"]
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_defaults_keep_a_fresh_clone_runnable(tmp_path, monkeypatch):
+    for name in ("FORUM_PORT", "FORUM_DATABASE_URL", "FORUM_ALLOWED_ORIGINS", "FORUM_MESSAGE_QUEUE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_environ(tmp_path)
+    assert settings.port == 5000
+    assert settings.database_url == f"sqlite:///{tmp_path / 'forum.sqlite3'}"
+    assert settings.message_queue is None
+    assert settings.allowed_origins == ["http://127.0.0.1:5000", "http://localhost:5000"]
+    assert "*" not in settings.allowed_origins
+
+
+def test_bad_port_is_reported_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORUM_PORT", "eighty")
+    with pytest.raises(ValueError, match="FORUM_PORT must be a whole number"):
+        Settings.from_environ(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
