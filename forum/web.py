@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from forum.errors import DomainError
 
@@ -74,7 +75,15 @@ def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%Y-%
     return value.strftime(fmt)
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<id:...>`` in routes: a positive integer that fits the database's INTEGER, else a plain 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(local_time, "local_time")
 
     @app.errorhandler(DomainError)

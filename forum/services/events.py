@@ -23,6 +23,7 @@ from forum.services.fields import (
     clean_slug,
     clean_text,
     clean_url,
+    is_slug,
     slugify,
 )
 
@@ -248,6 +249,8 @@ def delete_event(session: Session, organizer: Organizer, event_id: int) -> None:
 
 def visible_event(session: Session, slug: str, viewer: Organizer | None) -> Event:
     """An event's public face: anyone may see it once scheduled; a draft only its owner."""
+    if not is_slug(slug):
+        raise NotFound("There is no public event at this address.")
     event = session.scalar(
         select(Event)
         .options(selectinload(Event.participants), selectinload(Event.questions))

@@ -90,6 +90,11 @@ def clean_slug(value: str, *, field: str = "slug") -> str:
     return slug
 
 
+def is_slug(value: str) -> bool:
+    """True when ``value`` has the shape of a slug (cheap guard before a lookup)."""
+    return 0 < len(value) <= SLUG_MAX and bool(_SLUG_RE.match(value))
+
+
 def wording_key(text: str) -> str:
     """Reduce a question to what makes it the same question: case, spacing and punctuation ignored."""
     normalised = unicodedata.normalize("NFKC", text).casefold()

@@ -7,7 +7,8 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forum.services.fields import (
     ABOUT_MAX,
@@ -23,35 +24,42 @@ from forum.services.fields import (
 )
 
 LANGUAGES = [
-    ("en", "English"),
-    ("ko", "한국어 — Korean"),
-    ("ja", "日本語 — Japanese"),
-    ("zh", "中文 — Chinese"),
-    ("es", "Español — Spanish"),
-    ("fr", "Français — French"),
-    ("de", "Deutsch — German"),
-    ("pt", "Português — Portuguese"),
-    ("it", "Italiano — Italian"),
-    ("nl", "Nederlands — Dutch"),
-    ("pl", "Polski — Polish"),
-    ("uk", "Українська — Ukrainian"),
-    ("ru", "Русский — Russian"),
-    ("tr", "Türkçe — Turkish"),
-    ("ar", "العربية — Arabic"),
-    ("hi", "हिन्दी — Hindi"),
-    ("id", "Bahasa Indonesia — Indonesian"),
-    ("vi", "Tiếng Việt — Vietnamese"),
-    ("th", "ไทย — Thai"),
-    ("sw", "Kiswahili — Swahili"),
+    SelectChoice(code, label)
+    for code, label in (
+        ("en", "English"),
+        ("ko", "한국어 — Korean"),
+        ("ja", "日本語 — Japanese"),
+        ("zh", "中文 — Chinese"),
+        ("es", "Español — Spanish"),
+        ("fr", "Français — French"),
+        ("de", "Deutsch — German"),
+        ("pt", "Português — Portuguese"),
+        ("it", "Italiano — Italian"),
+        ("nl", "Nederlands — Dutch"),
+        ("pl", "Polski — Polish"),
+        ("uk", "Українська — Ukrainian"),
+        ("ru", "Русский — Russian"),
+        ("tr", "Türkçe — Turkish"),
+        ("ar", "العربية — Arabic"),
+        ("hi", "हिन्दी — Hindi"),
+        ("id", "Bahasa Indonesia — Indonesian"),
+        ("vi", "Tiếng Việt — Vietnamese"),
+        ("th", "ไทย — Thai"),
+        ("sw", "Kiswahili — Swahili"),
+    )
 ]
 
-ROLE_CHOICES = [("panelist", "Panelist"), ("moderator", "Moderator"), ("scribe", "Scribe")]
+ROLE_CHOICES = [
+    SelectChoice("panelist", "Panelist"),
+    SelectChoice("moderator", "Moderator"),
+    SelectChoice("scribe", "Scribe"),
+]
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+    return [SelectChoice("UTC", "UTC"), *(SelectChoice(z, z.replace("_", " ")) for z in zones)]
 
 
 class EventForm(FlaskForm):
@@ -65,7 +73,7 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(
         "Starts at (local time at the venue)",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[DataRequired(message="Enter the date and time the debate starts.")],
+        validators=[InputRequired(message="Enter the date and time the debate starts.")],
     )
     timezone = SelectField("Time zone", choices=[], validate_choice=True)
     language = SelectField("Language of the debate", choices=LANGUAGES)

@@ -72,7 +72,7 @@ def new_event() -> Response | tuple[str, int]:
     return render_form("setup/event_form.html", form, event=None)
 
 
-@bp.get("/<int:event_id>")
+@bp.get("/<id:event_id>")
 def event_overview(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id, with_panel=True)
@@ -87,7 +87,7 @@ def event_overview(event_id: int) -> str:
     )
 
 
-@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> Response | tuple[str, int]:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
@@ -108,14 +108,14 @@ def edit_event(event_id: int) -> Response | tuple[str, int]:
     return render_form("setup/event_form.html", form, event=event)
 
 
-@bp.post("/<int:event_id>/delete")
+@bp.post("/<id:event_id>/delete")
 def delete_event(event_id: int) -> Response:
     events.delete_event(get_session(), current_user, event_id)
     flash("The draft event was deleted.", "info")
     return redirect(url_for(".my_events"))
 
 
-@bp.post("/<int:event_id>/status")
+@bp.post("/<id:event_id>/status")
 def change_status(event_id: int) -> Response:
     form = StatusForm()
     _require_valid(form)
@@ -137,7 +137,7 @@ def _require_valid(form: MoveForm | StatusForm) -> None:
 # --- panel -----------------------------------------------------------------------------------------
 
 
-@bp.route("/<int:event_id>/panel/new", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/panel/new", methods=["GET", "POST"])
 def new_participant(event_id: int) -> Response | tuple[str, int]:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
@@ -155,7 +155,7 @@ def new_participant(event_id: int) -> Response | tuple[str, int]:
     return render_form("setup/participant_form.html", form, event=event, person=None)
 
 
-@bp.route("/<int:event_id>/panel/<int:participant_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/panel/<id:participant_id>/edit", methods=["GET", "POST"])
 def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str, int]:
     session = get_session()
     person = panel.owned_participant(session, current_user, event_id, participant_id)
@@ -176,14 +176,14 @@ def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str
     return render_form("setup/participant_form.html", form, event=event, person=person)
 
 
-@bp.post("/<int:event_id>/panel/<int:participant_id>/delete")
+@bp.post("/<id:event_id>/panel/<id:participant_id>/delete")
 def delete_participant(event_id: int, participant_id: int) -> Response:
     panel.remove_participant(get_session(), current_user, event_id, participant_id)
     flash("Removed from the panel.", "info")
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
 
-@bp.post("/<int:event_id>/panel/<int:participant_id>/move")
+@bp.post("/<id:event_id>/panel/<id:participant_id>/move")
 def move_participant(event_id: int, participant_id: int) -> Response:
     form = MoveForm()
     _require_valid(form)
@@ -194,7 +194,7 @@ def move_participant(event_id: int, participant_id: int) -> Response:
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
 
-@bp.post("/<int:event_id>/panel/<int:participant_id>/invitation")
+@bp.post("/<id:event_id>/panel/<id:participant_id>/invitation")
 def issue_invitation(event_id: int, participant_id: int) -> str:
     session = get_session()
     _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
@@ -204,7 +204,7 @@ def issue_invitation(event_id: int, participant_id: int) -> str:
     return render_template("setup/invitation_issued.html", event=event, person=person, link=link)
 
 
-@bp.post("/<int:event_id>/panel/<int:participant_id>/invitation/revoke")
+@bp.post("/<id:event_id>/panel/<id:participant_id>/invitation/revoke")
 def revoke_invitation(event_id: int, participant_id: int) -> Response:
     revoked = invitations.revoke_invitation(get_session(), current_user, event_id, participant_id)
     flash(
@@ -224,7 +224,7 @@ def _warn_if_repeated(event_id: int, question_id: int) -> None:
         flash(f"Careful: this question has the same wording as question {positions}.", "warning")
 
 
-@bp.route("/<int:event_id>/agenda/new", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/agenda/new", methods=["GET", "POST"])
 def new_question(event_id: int) -> Response | tuple[str, int]:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
@@ -241,7 +241,7 @@ def new_question(event_id: int) -> Response | tuple[str, int]:
     return render_form("setup/question_form.html", form, event=event, question=None)
 
 
-@bp.route("/<int:event_id>/agenda/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/agenda/<id:question_id>/edit", methods=["GET", "POST"])
 def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]:
     session = get_session()
     question = agenda.owned_question(session, current_user, event_id, question_id)
@@ -259,7 +259,7 @@ def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]
     return render_form("setup/question_form.html", form, event=event, question=question)
 
 
-@bp.post("/<int:event_id>/agenda/<int:question_id>/delete")
+@bp.post("/<id:event_id>/agenda/<id:question_id>/delete")
 def delete_question(event_id: int, question_id: int) -> Response:
     dropped = agenda.remove_question(get_session(), current_user, event_id, question_id)
     suffix = f" with {dropped} answer(s) filed under it" if dropped else ""
@@ -267,7 +267,7 @@ def delete_question(event_id: int, question_id: int) -> Response:
     return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
 
 
-@bp.post("/<int:event_id>/agenda/<int:question_id>/move")
+@bp.post("/<id:event_id>/agenda/<id:question_id>/move")
 def move_question(event_id: int, question_id: int) -> Response:
     form = MoveForm()
     _require_valid(form)
@@ -283,7 +283,7 @@ def move_question(event_id: int, question_id: int) -> Response:
     return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
 
 
-@bp.get("/<int:event_id>/answers")
+@bp.get("/<id:event_id>/answers")
 def prepared_answers(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id, with_panel=True)
