@@ -38,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from forum import boundary, cli, web
     from forum.extensions import csrf, login_manager, socketio
+    from forum.live import broadcast, handlers  # noqa: F401 - handlers register on import
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -46,7 +47,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         message_queue=app.config.get("MESSAGE_QUEUE"),
         manage_session=False,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
     )
+    broadcast.install(db.session_factory)
     boundary.init_app(app)
     web.init_app(app)
     cli.init_app(app)
@@ -58,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.audience.routes import bp as audience_bp
     from forum.auth.routes import bp as auth_bp
     from forum.invitations.routes import bp as invitations_bp
+    from forum.live.routes import bp as live_bp
     from forum.setup.routes import bp as setup_bp
     from forum.site.routes import bp as site_bp
 
@@ -66,3 +70,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(setup_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(audience_bp)
+    app.register_blueprint(live_bp)

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -93,6 +94,7 @@ def app_config(tmp_path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": tmp_path / "instance",
+        "SOCKETIO_ASYNC_MODE": "threading",
     }
 
 
@@ -205,3 +207,61 @@ def db_session(app: Flask) -> Iterator[Any]:
         session = get_session()
         yield session
         session.rollback()
+
+
+@pytest.fixture
+def make_live_event(
+    app: Flask,
+    make_organizer: Callable[..., Organizer],
+    make_event: Callable[..., Event],
+    make_participant: Callable[..., Participant],
+    make_question: Callable[..., AgendaQuestion],
+) -> Callable[..., SimpleNamespace]:
+    """Factory: a scheduled event with moderator, two panelists, scribe, three questions, invite links."""
+    from forum.models import EventStatus
+    from forum.services import invitations
+
+    def factory(**event_overrides: Any) -> SimpleNamespace:
+        organizer = make_organizer()
+        event = make_event(organizer, **event_overrides)
+        people = {
+            "moderator": make_participant(event, "Jun-jjang", role="moderator"),
+            "kimmy": make_participant(event, "Oh Kyoungmi", short_name="Kimmy", affiliation="Open Net Korea"),
+            "hong": make_participant(event, "Hong Myeong-gyo", affiliation="Platform C"),
+            "scribe": make_participant(event, "Note Taker", role="scribe"),
+        }
+        questions = [
+            make_question(event, "Is there a need for an international consensus?"),
+            make_question(event, "Do we need to regulate AI technologies?"),
+            make_question(event, "Should platforms be blocked nationally?"),
+        ]
+        tokens = {}
+        with app.app_context(), unit_of_work() as session:
+            owner = session.get(Organizer, organizer.id)
+            for key, person in people.items():
+                tokens[key] = invitations.issue_invitation(session, owner, event.id, person.id)[1]
+            events.change_status(session, owner, event.id, EventStatus.SCHEDULED)
+        return SimpleNamespace(
+            organizer=organizer, event=event, people=people, questions=questions, tokens=tokens
+        )
+
+    return factory
+
+
+@pytest.fixture
+def live_client(app: Flask) -> Callable[..., Any]:
+    """Factory: a Flask-SocketIO test client on the /live namespace (``flask_client`` carries a sign-in)."""
+    from forum.extensions import socketio
+    from forum.live.protocol import NAMESPACE
+
+    made = []
+
+    def factory(auth: dict[str, Any] | None = None, flask_client: FlaskClient | None = None) -> Any:
+        client = socketio.test_client(app, namespace=NAMESPACE, auth=auth, flask_test_client=flask_client)
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        if client.is_connected(NAMESPACE):
+            client.disconnect(NAMESPACE)

@@ -9,6 +9,7 @@ from forum.models.contributions import (
     ContributionSource,
 )
 from forum.models.events import Event, EventStatus, HostOrganisation
+from forum.models.live import LiveState, SpeakingTurn
 from forum.models.panel import Invitation, Participant, ParticipantRole
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "EventStatus",
     "HostOrganisation",
     "Invitation",
+    "LiveState",
     "Organizer",
     "Participant",
     "ParticipantRole",
+    "SpeakingTurn",
 ]

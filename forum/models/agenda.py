@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, utcnow
@@ -23,6 +23,8 @@ class AgendaQuestion(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+    # Added by the moderator during the session rather than prepared in advance.
+    added_live: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

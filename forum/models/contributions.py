@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, utcnow
@@ -31,6 +31,8 @@ class ContributionSource(enum.StrEnum):
 
 class Contribution(Base):
     __tablename__ = "contributions"
+    # A client-generated id makes a retried capture land once, not twice.
+    __table_args__ = (UniqueConstraint("event_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -43,6 +45,7 @@ class Contribution(Base):
     kind: Mapped[ContributionKind] = mapped_column(str_enum(ContributionKind, "contribution_kind"))
     source: Mapped[ContributionSource] = mapped_column(str_enum(ContributionSource, "contribution_source"))
     text: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from forum.errors import Conflict, InvalidInput, NotFound
-from forum.models import AgendaQuestion, Event, EventStatus, HostOrganisation, Organizer, Participant
+from forum.models import (
+    AgendaQuestion,
+    Event,
+    EventStatus,
+    HostOrganisation,
+    LiveState,
+    Organizer,
+    Participant,
+)
 from forum.models.panel import ParticipantRole
 from forum.services.fields import (
     ABOUT_MAX,
@@ -181,6 +189,8 @@ def create_event(session: Session, organizer: Organizer, details: EventDetails) 
         event.slug = _unique_slug(session, slugify(event.title))
     event.join_code = new_join_code(session)
     session.add(event)
+    session.flush()
+    session.add(LiveState(event_id=event.id))
     session.flush()
     return event
 

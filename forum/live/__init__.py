@@ -1,0 +1,1 @@
+"""The live room: Socket.IO handlers, the broadcaster, the wire protocol, and the live pages."""

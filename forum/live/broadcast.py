@@ -1,0 +1,51 @@
+"""The only module that emits live-room messages.
+
+An after-commit hook on the session factory takes what services recorded and emits it to the
+stream's room. Whether Flask-SocketIO runs in-process or through a Redis message queue is a matter
+of configuration; this code is the same either way. A rollback discards what was recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from forum.extensions import socketio
+from forum.live.protocol import DELTA, NAMESPACE, NOTICE, SNAPSHOT, room
+from forum.services.changes import Broadcast, discard_pending, take_pending
+
+log = logging.getLogger(__name__)
+
+
+def install(session_factory: sessionmaker[Session]) -> None:
+    """Hook the broadcaster onto every session the factory makes."""
+    event.listen(session_factory, "after_commit", _after_commit)
+    event.listen(session_factory, "after_rollback", discard_pending)
+
+
+def _after_commit(session: Session) -> None:
+    for broadcast in take_pending(session):
+        deliver(broadcast)
+
+
+def deliver(broadcast: Broadcast) -> None:
+    """Emit one delta to its stream's room. A failure is logged: clients recover by resyncing."""
+    try:
+        socketio.emit(
+            DELTA, broadcast.envelope(), to=room(broadcast.event_id, broadcast.stream), namespace=NAMESPACE
+        )
+    except Exception:
+        log.exception("could not broadcast %s #%s", broadcast.type, broadcast.seq)
+
+
+def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:
+    """Send a full snapshot to one connection."""
+    socketio.emit(SNAPSHOT, snapshot, to=sid, namespace=NAMESPACE)
+
+
+def send_notice(payload: dict[str, Any], to: str) -> None:
+    """Send an unnumbered private notice to one connection or personal room."""
+    socketio.emit(NOTICE, payload, to=to, namespace=NAMESPACE)

@@ -1,0 +1,109 @@
+"""Socket.IO handlers for the ``/live`` namespace. Thin: identify, call an action, commit, acknowledge.
+
+Broadcasting is not done here: the commit triggers :mod:`forum.live.broadcast`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from forum.boundary import unit_of_work
+from forum.errors import DomainError
+from forum.extensions import socketio
+from forum.live import actions
+from forum.live.broadcast import send_snapshot
+from forum.live.protocol import NAMESPACE, Action, room
+from forum.services import live_access, live_view
+from forum.services.live_access import LiveActor
+
+log = logging.getLogger(__name__)
+
+# Who is behind each connection of this process (connections never move between processes).
+_actors: dict[str, LiveActor] = {}
+
+SERVER_ERROR = {"code": "server_error", "message": "Something went wrong on the server; nothing was changed."}
+
+
+def participant_room(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def on_connect(auth: Any = None) -> None:
+    """Identify the connection from its ``auth`` object, join its stream, and send it a snapshot.
+
+    ``auth`` is {"event": slug} for the audience and the organizer (recognised by the session
+    cookie), or {"invite": token} for invited moderators, scribes and panelists.
+    """
+    auth = auth if isinstance(auth, dict) else {}
+    organizer = current_user._get_current_object() if current_user.is_authenticated else None
+    try:
+        with unit_of_work() as session:
+            actor = live_access.resolve_actor(
+                session,
+                slug=_text_or_none(auth.get("event")),
+                invite_token=_text_or_none(auth.get("invite")),
+                organizer=organizer,
+            )
+    except DomainError as error:
+        raise ConnectionRefusedError(error.to_dict()) from None
+    _actors[request.sid] = actor
+    # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
+    join_room(room(actor.event_id, actor.stream))
+    if actor.participant_id is not None:
+        join_room(participant_room(actor.participant_id))
+    with unit_of_work() as session:
+        snapshot = live_view.snapshot(session, actor)
+    send_snapshot(snapshot, request.sid)
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_args: Any) -> None:
+    _actors.pop(request.sid, None)
+
+
+def current_actor() -> LiveActor | None:
+    return _actors.get(request.sid)
+
+
+def acknowledge(name: str, payload: Any) -> dict[str, Any]:
+    """Perform an action for this connection and describe the outcome for the ack callback."""
+    actor = current_actor()
+    if actor is None:
+        return {"ok": False, "error": {"code": "not_joined", "message": "Connect with an event first."}}
+    try:
+        with unit_of_work() as session:
+            result = actions.run(session, actor, name, payload)
+    except DomainError as error:
+        return {"ok": False, "error": error.to_dict()}
+    except Exception:
+        log.exception("live action %s failed", name)
+        return {"ok": False, "error": SERVER_ERROR}
+    return {"ok": True, "result": result}
+
+
+def _register(action: Action) -> None:
+    def handler(payload: Any = None) -> dict[str, Any]:
+        return acknowledge(action.value, payload)
+
+    handler.__name__ = f"on_{action.name.lower()}"
+    socketio.on_event(action.value, handler, namespace=NAMESPACE)
+
+
+for _action in Action:
+    _register(_action)
+
+
+@socketio.on("*", namespace=NAMESPACE)
+def on_unknown(name: str, payload: Any = None) -> dict[str, Any]:
+    """Any other event name is answered too, so a client never waits for an ack that cannot come."""
+    return acknowledge(name, payload)

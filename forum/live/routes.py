@@ -1,0 +1,142 @@
+"""Live pages: moderator and scribe consoles, the panelist's live page, the projector, joining by code.
+
+Every page is rendered on the server from the same snapshot the socket sends, so it reads without
+JavaScript. Console buttons are plain forms that post to the same actions the socket uses.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum.db import get_session
+from forum.errors import DomainError
+from forum.live import actions
+from forum.live.presenter import present
+from forum.live.qr import qr_svg_data_uri
+from forum.models import Event
+from forum.services import events, invitations, live_access, live_view
+from forum.services.live_access import LiveActor
+
+bp = Blueprint("live", __name__)
+
+CONSOLE_TEMPLATES = {
+    "organizer": "live/console.html",
+    "moderator": "live/console.html",
+    "scribe": "live/console.html",
+    "panelist": "live/panelist.html",
+}
+
+
+def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> str:
+    snapshot = live_view.snapshot(get_session(), actor)
+    action_url = (
+        url_for("live.invite_action", token=invite, name="__name__")
+        if invite
+        else url_for("live.organizer_action", event_id=event.id, name="__name__")
+    )
+    return render_template(
+        CONSOLE_TEMPLATES[actor.role],
+        snap=snapshot,
+        view=present(snapshot),
+        event=event,
+        actor=actor,
+        invite=invite,
+        action_url=action_url,
+        audience_url=url_for("audience.event_page", slug=event.slug, _external=True),
+    )
+
+
+@bp.get("/manage/<id:event_id>/live")
+@login_required
+def organizer_console(event_id: int) -> str:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    return _render_console(live_access.organizer_actor(current_user, event), event, invite=None)
+
+
+@bp.get("/invite/<token>/live")
+def invite_console(token: str) -> Response | str:
+    session = get_session()
+    person = invitations.participant_for_token(session, token)
+    event = session.get(Event, person.event_id)
+    return _render_console(live_access.participant_actor(person), event, invite=token)
+
+
+CONFIRMATIONS = {
+    "session.start": "The session is live.",
+    "session.end": "The session has ended.",
+    "question.goto": "Question changed.",
+    "question.next": "Moved to the next question.",
+    "question.previous": "Moved back to the previous question.",
+    "question.add": "Question added to the agenda.",
+    "floor.give": "Floor given.",
+    "floor.release": "Nobody has the floor now.",
+    "prompt.save": "Prompt saved.",
+    "feed.set": "Transcript feed setting saved.",
+    "contribution.add": "Contribution recorded.",
+    "contribution.edit": "Correction saved; the earlier wording is kept in the history.",
+    "answer.save": "Your answer is saved.",
+}
+
+
+def _perform(actor: LiveActor, name: str, back: str) -> Response:
+    """Run a console action posted by a plain form, then go back to the console (303)."""
+    session = get_session()
+    try:
+        actions.run(session, actor, name, request.form.to_dict())
+    except DomainError as error:
+        # The redirect is a success status, so undo any partial change here rather than at the boundary.
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(back, code=303)
+    flash(CONFIRMATIONS.get(name, "Saved."), "success")
+    return redirect(back, code=303)
+
+
+@bp.post("/manage/<id:event_id>/live/<name>")
+@login_required
+def organizer_action(event_id: int, name: str) -> Response:
+    event = events.owned_event(get_session(), current_user, event_id)
+    actor = live_access.organizer_actor(current_user, event)
+    return _perform(actor, name, url_for(".organizer_console", event_id=event_id))
+
+
+@bp.post("/invite/<token>/live/<name>")
+def invite_action(token: str, name: str) -> Response:
+    person = invitations.participant_for_token(get_session(), token)
+    return _perform(live_access.participant_actor(person), name, url_for(".invite_console", token=token))
+
+
+@bp.get("/e/<slug>/projector")
+def projector(slug: str) -> str:
+    session = get_session()
+    viewer = current_user if current_user.is_authenticated else None
+    event = events.visible_event(session, slug, viewer)
+    snapshot = live_view.snapshot(session, LiveActor(event_id=event.id, role="audience"))
+    join_url = url_for("audience.event_page", slug=event.slug, _external=True)
+    return render_template(
+        "live/projector.html",
+        snap=snapshot,
+        view=present(snapshot),
+        event=event,
+        join_url=join_url,
+        qr=qr_svg_data_uri(join_url),
+    )
+
+
+@bp.get("/join")
+def join() -> Response:
+    """Where the home page's join-code form goes: on to the event, or back with a clear message."""
+    code = request.args.get("code", "")
+    event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
+    if event is None or event.status.value == "draft":
+        message = (
+            "Type the code shown on the screen in the room."
+            if not code.strip()
+            else f"No event has the code “{code.strip()[:12]}”. Check the code on the screen and try again."
+        )
+        flash(message, "error")
+        return redirect(url_for("site.home", code=code.strip()[:12]) + "#join", code=303)
+    return redirect(url_for("audience.event_page", slug=event.slug), code=303)

@@ -1,0 +1,84 @@
+"""Record what changed in a live room, so it can be broadcast once the transaction commits.
+
+A service calls :func:`record` inside its transaction. The stream's sequence number is taken there,
+in the same transaction as the change itself, so a rolled-back change leaves no gap and no message.
+The after-commit hook in :mod:`forum.live.broadcast` sends the recorded changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from forum.live.protocol import Change, Stream
+from forum.models import LiveState
+
+PENDING_KEY = "forum.pending_broadcasts"
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """One numbered delta for one stream of one event."""
+
+    event_id: int
+    stream: Stream
+    seq: int
+    type: Change
+    data: dict[str, Any]
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "stream": self.stream.value,
+            "seq": self.seq,
+            "type": self.type.value,
+            "data": self.data,
+        }
+
+
+def _next_seq(session: Session, event_id: int, stream: Stream) -> int:
+    column = LiveState.public_seq if stream == Stream.PUBLIC else LiveState.staff_seq
+    return session.execute(
+        update(LiveState)
+        .where(LiveState.event_id == event_id)
+        .values({column: column + 1})
+        .returning(column)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def record(
+    session: Session,
+    event_id: int,
+    change: Change,
+    data: dict[str, Any],
+    *,
+    public: bool,
+    staff_data: dict[str, Any] | None = None,
+) -> None:
+    """Queue a delta for the staff stream and, when ``public``, for the public stream too.
+
+    ``staff_data`` lets staff see more than the public does about the same change.
+    """
+    pending: list[Broadcast] = session.info.setdefault(PENDING_KEY, [])
+    staff_payload = data if staff_data is None else staff_data
+    pending.append(
+        Broadcast(event_id, Stream.STAFF, _next_seq(session, event_id, Stream.STAFF), change, staff_payload)
+    )
+    if public:
+        pending.append(
+            Broadcast(event_id, Stream.PUBLIC, _next_seq(session, event_id, Stream.PUBLIC), change, data)
+        )
+
+
+def take_pending(session: Session) -> list[Broadcast]:
+    """Remove and return what was recorded (the broadcaster calls this after commit)."""
+    return session.info.pop(PENDING_KEY, [])
+
+
+def discard_pending(session: Session) -> None:
+    """Forget what was recorded: the transaction rolled back, so it never happened."""
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,124 @@
+"""Who is acting in a live room, and what each role may do there.
+
+Organizers are recognised by their sign-in, invited moderators, scribes and panelists by their
+invitation token, and everyone else is audience: no account and no personal data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum.errors import NotFound, PermissionDenied
+from forum.live.protocol import Stream
+from forum.models import Event, EventStatus, Organizer, Participant
+from forum.services import invitations
+from forum.services.fields import is_slug
+
+
+class Capability(enum.StrEnum):
+    MODERATE = "moderate"  # run the session: questions, floor, prompts, feed switch
+    CAPTURE = "capture"  # record and correct contributions
+    ANSWER = "answer"  # write one's own answer (panelists)
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "organizer": frozenset({Capability.MODERATE, Capability.CAPTURE}),
+    "moderator": frozenset({Capability.MODERATE, Capability.CAPTURE}),
+    "scribe": frozenset({Capability.CAPTURE}),
+    "panelist": frozenset({Capability.ANSWER}),
+    "audience": frozenset(),
+}
+
+_REFUSALS = {
+    Capability.MODERATE: "Only the moderator or the organizer can do that.",
+    Capability.CAPTURE: "Only a scribe, the moderator or the organizer can record contributions.",
+    Capability.ANSWER: "Only panelists can write answers.",
+}
+
+
+@dataclass(frozen=True)
+class LiveActor:
+    """The identity behind one live connection or one live HTTP action."""
+
+    event_id: int
+    role: str
+    participant_id: int | None = None
+    organizer_id: int | None = None
+    label: str = "audience"
+
+    @property
+    def stream(self) -> Stream:
+        return Stream.STAFF if Capability.CAPTURE in self.capabilities else Stream.PUBLIC
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return ROLE_CAPABILITIES[self.role]
+
+    def require(self, capability: Capability) -> None:
+        """Refuse with a clear message unless this actor's role carries ``capability``."""
+        if capability not in self.capabilities:
+            raise PermissionDenied(_REFUSALS[capability])
+
+
+def _open_event(event: Event | None, viewer: Organizer | None) -> Event:
+    if event is None or (
+        event.status == EventStatus.DRAFT and (viewer is None or viewer.id != event.organizer_id)
+    ):
+        raise NotFound("There is no live room for this event.")
+    return event
+
+
+def event_by_slug_or_code(
+    session: Session, *, slug: str | None = None, code: str | None = None
+) -> Event | None:
+    """Find an event by its slug or by its audience join code (case and spaces ignored)."""
+    if slug:
+        return session.scalar(select(Event).where(Event.slug == slug)) if is_slug(slug) else None
+    if code:
+        normalised = "".join(code.split()).upper()
+        if not normalised.isalnum() or len(normalised) > 12:
+            return None
+        return session.scalar(select(Event).where(func.upper(Event.join_code) == normalised))
+    return None
+
+
+def organizer_actor(organizer: Organizer, event: Event) -> LiveActor:
+    return LiveActor(
+        event_id=event.id, role="organizer", organizer_id=organizer.id, label=organizer.display_name
+    )
+
+
+def participant_actor(person: Participant) -> LiveActor:
+    return LiveActor(
+        event_id=person.event_id,
+        role=person.role.value,
+        participant_id=person.id,
+        label=f"{person.display_name} ({person.role.value})",
+    )
+
+
+def resolve_actor(
+    session: Session,
+    *,
+    slug: str | None,
+    invite_token: str | None,
+    organizer: Organizer | None,
+) -> LiveActor:
+    """Work out who is joining which event's live room.
+
+    An invitation token wins (it names the event itself, and invited people may enter even a draft's
+    room); then the event's owner; then anyone else as audience. Others cannot see a draft's room.
+    """
+    if invite_token:
+        person = invitations.participant_for_token(session, invite_token)
+        if slug and session.scalar(select(Event.slug).where(Event.id == person.event_id)) != slug:
+            raise PermissionDenied("This invitation belongs to another event.")
+        return participant_actor(person)
+    event = _open_event(event_by_slug_or_code(session, slug=slug), organizer)
+    if organizer is not None and organizer.id == event.organizer_id:
+        return organizer_actor(organizer, event)
+    return LiveActor(event_id=event.id, role="audience")

@@ -1,0 +1,219 @@
+"""Running the session: start and end it, move through the questions, add one on the fly,
+write the moderator's prompt, switch the audience's transcript feed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import Conflict, InvalidInput, NotFound
+from forum.live import protocol
+from forum.live.protocol import Change
+from forum.models import (
+    AgendaQuestion,
+    Contribution,
+    ContributionKind,
+    ContributionSource,
+    Event,
+    EventStatus,
+    LiveState,
+    Participant,
+    ParticipantRole,
+)
+from forum.services import changes, floor
+from forum.services.agenda import ordered_questions
+from forum.services.contributions import add_revision
+from forum.services.events import readiness_problems
+from forum.services.fields import ANSWER_MAX, QUESTION_MAX, clean_text
+from forum.services.live_access import Capability, LiveActor
+from forum.services.live_core import feed_items, live_state, record_contribution, require_live
+
+
+def _event(session: Session, actor: LiveActor) -> Event:
+    event = session.get(Event, actor.event_id)
+    if event is None:
+        raise NotFound("This event no longer exists.")
+    return event
+
+
+def _record_session(session: Session, event: Event, state: LiveState) -> None:
+    changes.record(
+        session,
+        event.id,
+        Change.SESSION,
+        {**protocol.session_state(state), "event_status": event.status.value},
+        public=True,
+    )
+
+
+def _record_current_question(session: Session, state: LiveState) -> None:
+    changes.record(
+        session,
+        state.event_id,
+        Change.CURRENT_QUESTION,
+        {"question_id": state.current_question_id},
+        public=True,
+    )
+
+
+def start_session(session: Session, actor: LiveActor) -> None:
+    """Open the live session (or resume an ended one); the first question becomes current."""
+    actor.require(Capability.MODERATE)
+    event = _event(session, actor)
+    state = live_state(session, event.id, lock=True)
+    if event.status == EventStatus.LIVE:
+        raise Conflict("The session is already live.", code="already_live")
+    if event.status == EventStatus.PUBLISHED:
+        raise Conflict("The record of this event is published; the session cannot be reopened.")
+    problems = readiness_problems(session, event)
+    if problems:
+        raise Conflict("The event is not ready to go live: " + " ".join(problems))
+    now = utcnow()
+    state.started_at = state.started_at or now
+    state.ended_at = None
+    event.status = EventStatus.LIVE
+    if state.current_question_id is None:
+        questions = ordered_questions(session, event.id)
+        state.current_question_id = questions[0].id if questions else None
+    session.flush()
+    _record_session(session, event, state)
+    _record_current_question(session, state)
+
+
+def end_session(session: Session, actor: LiveActor) -> None:
+    """Close the session; whoever has the floor stops speaking."""
+    actor.require(Capability.MODERATE)
+    event = _event(session, actor)
+    state = live_state(session, event.id, lock=True)
+    require_live(state)
+    floor.close_open_turn(session, event.id)
+    state.ended_at = utcnow()
+    event.status = EventStatus.ENDED
+    session.flush()
+    _record_session(session, event, state)
+    floor.record_floor(session, event.id)
+
+
+def goto_question(session: Session, actor: LiveActor, question_id: int) -> None:
+    """Make a question current. A speaker keeps the floor; their time now counts for the new question."""
+    actor.require(Capability.MODERATE)
+    state = live_state(session, actor.event_id, lock=True)
+    require_live(state)
+    question = session.get(AgendaQuestion, question_id)
+    if question is None or question.event_id != actor.event_id:
+        raise NotFound("That question is not on this event's agenda.")
+    if state.current_question_id == question.id:
+        return
+    state.current_question_id = question.id
+    session.flush()
+    _record_current_question(session, state)
+    if floor.carry_turn_to_question(session, actor.event_id, question.id):
+        floor.record_floor(session, actor.event_id)
+
+
+def step_question(session: Session, actor: LiveActor, step: int) -> None:
+    """Go to the next (+1) or previous (-1) question."""
+    actor.require(Capability.MODERATE)
+    state = live_state(session, actor.event_id)
+    require_live(state)
+    questions = ordered_questions(session, actor.event_id)
+    ids = [q.id for q in questions]
+    index = ids.index(state.current_question_id) if state.current_question_id in ids else -1
+    target = index + step
+    if not 0 <= target < len(ids):
+        raise Conflict(
+            "There is no next question." if step > 0 else "This is the first question.",
+            code="no_such_question",
+        )
+    goto_question(session, actor, ids[target])
+
+
+def add_question_live(session: Session, actor: LiveActor, text: str, *, make_current: bool = False) -> int:
+    """Insert a question right after the current one; returns its id."""
+    actor.require(Capability.MODERATE)
+    state = live_state(session, actor.event_id, lock=True)
+    require_live(state)
+    cleaned = clean_text(text, field="text", label="Question", max_length=QUESTION_MAX, multiline=True) or ""
+    questions = ordered_questions(session, actor.event_id)
+    ids = [q.id for q in questions]
+    at = ids.index(state.current_question_id) + 1 if state.current_question_id in ids else len(ids)
+    new = AgendaQuestion(event_id=actor.event_id, position=0, text=cleaned, added_live=True)
+    session.add(new)
+    questions.insert(at, new)
+    for position, item in enumerate(questions, start=1):
+        item.position = position
+    session.flush()
+    changes.record(
+        session,
+        actor.event_id,
+        Change.AGENDA,
+        {"agenda": [protocol.question(q) for q in questions]},
+        public=True,
+    )
+    if make_current:
+        goto_question(session, actor, new.id)
+    return new.id
+
+
+def set_feed(session: Session, actor: LiveActor, enabled: bool) -> None:
+    """Show or hide the live transcript feed on audience screens (staff always see it)."""
+    actor.require(Capability.MODERATE)
+    state = live_state(session, actor.event_id, lock=True)
+    if state.feed_enabled == enabled:
+        return
+    state.feed_enabled = enabled
+    session.flush()
+    items = feed_items(session, actor.event_id) if enabled else []
+    changes.record(
+        session,
+        actor.event_id,
+        Change.FEED,
+        {"enabled": enabled, "items": items},
+        public=True,
+        staff_data={"enabled": enabled},
+    )
+
+
+def _moderator_participant(session: Session, actor: LiveActor) -> Participant | None:
+    if actor.participant_id is not None:
+        return session.get(Participant, actor.participant_id)
+    return session.scalar(
+        select(Participant)
+        .where(Participant.event_id == actor.event_id, Participant.role == ParticipantRole.MODERATOR)
+        .order_by(Participant.position)
+    )
+
+
+def save_prompt(session: Session, actor: LiveActor, question_id: int, text: str) -> int:
+    """Write or revise the moderator's prompt for a question; returns the contribution id."""
+    actor.require(Capability.MODERATE)
+    question = session.get(AgendaQuestion, question_id)
+    if question is None or question.event_id != actor.event_id:
+        raise NotFound("That question is not on this event's agenda.")
+    cleaned = clean_text(text, field="text", label="Prompt", max_length=ANSWER_MAX, multiline=True)
+    if cleaned is None:
+        raise InvalidInput("Write the prompt before saving it.", fields={"text": "Required."})
+    prompt = session.scalar(
+        select(Contribution).where(
+            Contribution.question_id == question.id, Contribution.kind == ContributionKind.MODERATOR_PROMPT
+        )
+    )
+    if prompt is None:
+        speaker = _moderator_participant(session, actor)
+        prompt = Contribution(
+            event_id=actor.event_id,
+            question_id=question.id,
+            participant_id=speaker.id if speaker else None,
+            kind=ContributionKind.MODERATOR_PROMPT,
+            source=ContributionSource.LIVE,
+            text=cleaned,
+        )
+        session.add(prompt)
+        session.flush()
+    elif prompt.text == cleaned:
+        return prompt.id
+    add_revision(session, prompt, cleaned, actor.label)
+    session.flush()
+    record_contribution(session, prompt)
+    return prompt.id

@@ -1,0 +1,91 @@
+"""The full state of a live room as one connection may see it (the ``snapshot``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import NotFound
+from forum.live import protocol
+from forum.live.protocol import Stream
+from forum.models import (
+    Contribution,
+    ContributionKind,
+    ContributionSource,
+    Event,
+    LiveState,
+    Participant,
+)
+from forum.services.agenda import ordered_questions
+from forum.services.floor import floor_payload
+from forum.services.live_access import LiveActor
+from forum.services.live_core import contributions_payload, feed_items, live_state
+
+
+def current_seq(session: Session, event_id: int, stream: Stream) -> int:
+    column = LiveState.public_seq if stream == Stream.PUBLIC else LiveState.staff_seq
+    return session.scalar(select(column).where(LiveState.event_id == event_id)) or 0
+
+
+def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:
+    items = session.scalars(
+        select(Contribution)
+        .where(
+            Contribution.event_id == event_id,
+            Contribution.kind == ContributionKind.ANSWER,
+            Contribution.source == ContributionSource.PREPARED,
+        )
+        .order_by(Contribution.question_id, Contribution.participant_id)
+    ).all()
+    return contributions_payload(session, list(items))
+
+
+def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
+    """Everything the actor's screen shows, with the sequence number it is current as of.
+
+    The sequence number is read *first*: a change committed while the rest is being read then
+    arrives again as a delta with a higher number, and re-applying a delta is harmless.
+    """
+    stream = actor.stream
+    seq = current_seq(session, actor.event_id, stream)
+    event = session.get(Event, actor.event_id)
+    if event is None:
+        raise NotFound("This event no longer exists.")
+    state = live_state(session, event.id)
+    panel = session.scalars(
+        select(Participant)
+        .where(Participant.event_id == event.id)
+        .order_by(Participant.role, Participant.position, Participant.id)
+    ).all()
+    show_feed = stream == Stream.STAFF or state.feed_enabled
+    data: dict[str, Any] = {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "stream": stream.value,
+        "seq": seq,
+        "server_time": protocol.timestamp(utcnow()),
+        "you": {
+            "role": actor.role,
+            "participant_id": actor.participant_id,
+            "capabilities": sorted(c.value for c in actor.capabilities),
+        },
+        "event": protocol.event_header(event),
+        "panel": [protocol.participant(p) for p in panel],
+        "agenda": [protocol.question(q) for q in ordered_questions(session, event.id)],
+        "session": protocol.session_state(state),
+        "current_question_id": state.current_question_id,
+        **floor_payload(session, event.id),
+        "feed_enabled": state.feed_enabled,
+        "feed": feed_items(session, event.id) if show_feed else [],
+    }
+    if stream == Stream.STAFF:
+        data["written_answers"] = written_answers(session, event.id)
+    elif actor.participant_id is not None:
+        data["written_answers"] = [
+            item
+            for item in written_answers(session, event.id)
+            if item["participant_id"] == actor.participant_id
+        ]
+    return data

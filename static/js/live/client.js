@@ -1,0 +1,145 @@
+// The live-room client: one connection, one numbered stream, snapshot + deltas, resync on gaps.
+// The protocol is described in docs/realtime.md; this file is one implementation of it.
+import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
+
+export const NAMESPACE = "/live";
+const ACK_TIMEOUT_MS = 10000;
+
+// Apply one delta to a state object. Every delta *sets* a value, so applying it twice is harmless.
+export function applyDelta(state, delta) {
+  const data = delta.data;
+  switch (delta.type) {
+    case "session":
+      state.session = { status: data.status, started_at: data.started_at, ended_at: data.ended_at };
+      state.event.status = data.event_status;
+      break;
+    case "current_question":
+      state.current_question_id = data.question_id;
+      break;
+    case "agenda":
+      state.agenda = data.agenda;
+      break;
+    case "floor":
+      state.floor = data.floor;
+      state.speaking = data.speaking;
+      break;
+    case "contribution": {
+      const index = state.feed.findIndex((item) => item.id === data.id);
+      if (index >= 0) state.feed[index] = data;
+      else state.feed.push(data);
+      break;
+    }
+    case "feed":
+      state.feed_enabled = data.enabled;
+      if (Array.isArray(data.items)) state.feed = data.items;
+      break;
+    case "written_answer": {
+      const list = state.written_answers || (state.written_answers = []);
+      const index = list.findIndex(
+        (item) => item.participant_id === data.participant_id && item.question_id === data.question_id,
+      );
+      if (data.id === null) {
+        if (index >= 0) list.splice(index, 1);
+      } else if (index >= 0) list[index] = data;
+      else list.push(data);
+      break;
+    }
+    default:
+      // Unknown types come from a newer server; the next snapshot will carry their effect.
+      break;
+  }
+}
+
+function randomId() {
+  // crypto.randomUUID needs a secure context; getRandomValues works on plain http on a closed network too.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class LiveClient {
+  constructor({ event, invite, onState, onStatus }) {
+    this.auth = { event };
+    if (invite) this.auth.invite = invite;
+    this.onState = onState;
+    this.onStatus = onStatus || (() => {});
+    this.state = null;
+    this.seq = 0;
+    this.clockOffset = 0;
+    this.buffer = [];
+    this.syncing = false;
+  }
+
+  connect() {
+    this.socket = io(NAMESPACE, { auth: this.auth });
+    this.socket.on("connect", () => this.onStatus("connected"));
+    this.socket.on("disconnect", () => this.onStatus("reconnecting"));
+    this.socket.on("connect_error", (error) => {
+      if (error.data && error.data.message) this.onStatus("refused", error.data.message);
+      else this.onStatus("reconnecting");
+    });
+    this.socket.on("snapshot", (snapshot) => this.applySnapshot(snapshot));
+    this.socket.on("delta", (delta) => this.receive(delta));
+    return this;
+  }
+
+  now() {
+    return Date.now() + this.clockOffset;
+  }
+
+  applySnapshot(snapshot) {
+    this.state = snapshot;
+    this.seq = snapshot.seq;
+    this.clockOffset = Date.parse(snapshot.server_time) - Date.now();
+    this.syncing = false;
+    const waiting = this.buffer;
+    this.buffer = [];
+    waiting.sort((a, b) => a.seq - b.seq).forEach((delta) => this.receive(delta, false));
+    this.onState(this.state);
+  }
+
+  receive(delta, render = true) {
+    if (!this.state || this.syncing) {
+      this.buffer.push(delta); // deltas may overtake the snapshot; keep them for after it
+      return;
+    }
+    if (delta.seq <= this.seq) return; // already part of what we show
+    if (delta.seq > this.seq + 1) {
+      this.buffer.push(delta);
+      this.resync();
+      return;
+    }
+    applyDelta(this.state, delta);
+    this.seq = delta.seq;
+    if (render) this.onState(this.state);
+  }
+
+  resync() {
+    if (this.syncing) return;
+    this.syncing = true;
+    this.act("sync", {}).then((ack) => {
+      if (ack.ok) this.applySnapshot(ack.result);
+      else {
+        this.syncing = false;
+        setTimeout(() => this.resync(), 2000);
+      }
+    });
+  }
+
+  // Send an action; resolves with the server's acknowledgement {ok, result} or {ok: false, error}.
+  act(name, payload) {
+    return new Promise((resolve) => {
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(name, payload || {}, (err, ack) => {
+        if (err) {
+          resolve({
+            ok: false,
+            error: { code: "timeout", message: "The server did not answer. Check the connection and try again." },
+          });
+        } else resolve(ack);
+      });
+    });
+  }
+
+  newClientId() {
+    return randomId();
+  }
+}
