@@ -13,4 +13,8 @@ app = create_app()
 
 if __name__ == "__main__":
     print(f"Serving the debate forum at http://{app.config['HOST']}:{app.config['PORT']}", flush=True)
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], log_output=True)
+    from forum.serving import ForumWSGIHandler
+
+    socketio.run(
+        app, host=app.config["HOST"], port=app.config["PORT"], log_output=True, handler_class=ForumWSGIHandler
+    )

@@ -56,5 +56,6 @@ def portal(token: str) -> Response | tuple[str, int]:
         form=form,
         saved=saved,
         field_name=answer_field_name,
+        token=token,
     )
     return page, status

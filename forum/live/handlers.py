@@ -55,7 +55,7 @@ def on_connect(auth: Any = None) -> None:
                 organizer=organizer,
             )
     except DomainError as error:
-        raise ConnectionRefusedError(error.to_dict()) from None
+        raise ConnectionRefusedError(error.message, error.to_dict()) from None
     _actors[request.sid] = actor
     # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
     join_room(room(actor.event_id, actor.stream))

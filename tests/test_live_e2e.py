@@ -1,0 +1,154 @@
+"""End to end: the real gevent server in a child process, driven by real python-socketio clients."""
+
+from __future__ import annotations
+
+import pytest
+import socketio
+
+from tests.live_mirror import MirrorClient, comparable
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+AUDIENCE_SIZE = 6
+
+
+@pytest.fixture
+def live(make_live_event):
+    return make_live_event()
+
+
+@pytest.fixture
+def server(database_url, tmp_path, live):
+    running = LiveServer(database_url, tmp_path).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def clients():
+    made: list[MirrorClient] = []
+    yield made
+    for client in made:
+        client.close()
+
+
+def _connect(clients, server, auth, **kwargs) -> MirrorClient:
+    client = MirrorClient(server.url, auth, **kwargs).connect()
+    clients.append(client)
+    return client
+
+
+def _ok(ack):
+    assert ack["ok"], ack
+    return ack.get("result")
+
+
+def test_every_audience_client_sees_every_change_in_order(server, live, clients):
+    moderator = _connect(clients, server, {"invite": live.tokens["moderator"]})
+    scribe = _connect(clients, server, {"invite": live.tokens["scribe"]})
+    audience = [_connect(clients, server, {"event": live.event.slug}) for _ in range(AUDIENCE_SIZE)]
+    kimmy, hong = live.people["kimmy"].id, live.people["hong"].id
+
+    _ok(moderator.call("session.start"))
+    _ok(moderator.call("floor.give", {"participant_id": kimmy}))
+    _ok(
+        scribe.call(
+            "contribution.add",
+            {"participant_id": kimmy, "text": "We need forums for solidarity.", "client_id": "e2e-capture-1"},
+        )
+    )
+    _ok(moderator.call("question.next"))
+    _ok(moderator.call("floor.give", {"participant_id": hong}))
+    added = _ok(moderator.call("question.add", {"text": "Would a boycott work?"}))
+    _ok(moderator.call("prompt.save", {"question_id": added["question_id"], "text": "Turning to boycotts."}))
+    contribution = _ok(
+        scribe.call("contribution.add", {"participant_id": hong, "text": "Only with alternatives."})
+    )
+    _ok(
+        scribe.call(
+            "contribution.edit",
+            {"contribution_id": contribution["contribution_id"], "text": "Only where alternatives exist."},
+        )
+    )
+    _ok(moderator.call("question.goto", {"question_id": added["question_id"]}))
+    _ok(moderator.call("floor.release"))
+    _ok(moderator.call("session.end"))
+
+    final = _ok(moderator.call("sync"))
+    public = _ok(audience[0].call("sync"))
+    assert public["seq"] >= 12
+    for client in audience:
+        assert client.wait_for_seq(public["seq"]), f"stopped at {client.seq}"
+        assert client.applied == list(range(1, public["seq"] + 1)), "in order, no gaps, nothing twice"
+        assert client.resyncs == 0
+        assert comparable(client.state) == comparable(public)
+    assert scribe.wait_for_seq(final["seq"])
+    assert comparable(scribe.state) == comparable({**final, "you": scribe.state["you"]})
+    assert public["session"]["status"] == "ended"
+    assert [item["text"] for item in public["feed"]] == [
+        "We need forums for solidarity.",
+        "Turning to boycotts.",
+        "Only where alternatives exist.",
+    ]
+
+
+def test_restart_mid_session_loses_nothing(server, live, clients):
+    moderator = _connect(clients, server, {"invite": live.tokens["moderator"]})
+    audience = [_connect(clients, server, {"event": live.event.slug}) for _ in range(3)]
+    _ok(moderator.call("session.start"))
+    _ok(moderator.call("question.next"))
+    _ok(moderator.call("floor.give", {"participant_id": live.people["kimmy"].id}))
+    _ok(
+        moderator.call(
+            "contribution.add", {"participant_id": live.people["kimmy"].id, "text": "Before restart."}
+        )
+    )
+    before = _ok(audience[0].call("sync"))
+    for client in audience:
+        assert client.wait_for_seq(before["seq"])
+
+    server.stop()
+    server.start()
+
+    for client in [moderator, *audience]:
+        assert client.wait_connected(), "clients reconnect by themselves"
+    for client in audience:
+        assert client.wait_for_seq(before["seq"])
+        assert client.snapshots >= 2, "a reconnect brings a fresh snapshot"
+        assert comparable(client.state) == comparable(before)
+    assert audience[0].state["floor"]["participant_id"] == live.people["kimmy"].id
+    _ok(moderator.call("question.next"))
+    for client in audience:
+        assert client.wait_for_seq(before["seq"] + 1), "numbering continues after the restart"
+        assert client.state["current_question_id"] == live.questions[2].id
+
+
+def test_audience_staff_events_are_refused_over_the_wire(server, live, clients):
+    audience = _connect(clients, server, {"event": live.event.slug})
+    ack = audience.call("session.start")
+    assert ack == {
+        "ok": False,
+        "error": {"code": "forbidden", "message": "Only the moderator or the organizer can do that."},
+    }
+    assert audience.call("made.up.event")["error"]["code"] == "unknown_action"
+    assert _ok(audience.call("sync"))["seq"] == 0
+
+
+def test_connections_from_other_origins_are_refused(server, live, clients):
+    # The WebSocket client sends the server's own address as its Origin: allowed.
+    assert _connect(clients, server, {"event": live.event.slug}).wait_connected()
+    # Long-polling requests carry exactly the Origin header given here.
+    hostile = MirrorClient(server.url, {"event": live.event.slug}, headers={"Origin": "http://evil.example"})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        hostile.connect(transports=("polling",))
+    assert hostile.state is None
+    assert "http://evil.example is not an accepted origin" in server.log()
+
+
+def test_refused_connections_say_why(server, clients):
+    client = MirrorClient(server.url, {"event": "no-such-event"})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect()
+    message = "There is no live room for this event."
+    assert client.connect_errors == [{"message": message, "data": {"code": "not_found", "message": message}}]
