@@ -46,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app,
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         message_queue=app.config.get("MESSAGE_QUEUE"),
+        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "debate-forum"),
         manage_session=False,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
     )

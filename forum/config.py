@@ -70,6 +70,7 @@ class Settings:
     database_url: str
     secret_key: str
     message_queue: str | None
+    message_queue_channel: str
     allowed_origins: list[str]
     host: str
     port: int
@@ -102,6 +103,7 @@ class Settings:
             database_url=normalise_database_url(database_url),
             secret_key=secret_key,
             message_queue=_env("FORUM_MESSAGE_QUEUE"),
+            message_queue_channel=_env("FORUM_MESSAGE_QUEUE_CHANNEL", "debate-forum") or "debate-forum",
             allowed_origins=origins,
             host=host,
             port=port,
@@ -115,6 +117,7 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.database_url,
             "MESSAGE_QUEUE": self.message_queue,
+            "MESSAGE_QUEUE_CHANNEL": self.message_queue_channel,
             "ALLOWED_ORIGINS": self.allowed_origins,
             "HOST": self.host,
             "PORT": self.port,

@@ -265,3 +265,18 @@ def live_client(app: Flask) -> Callable[..., Any]:
     for client in made:
         if client.is_connected(NAMESPACE):
             client.disconnect(NAMESPACE)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server of FORUM_TEST_REDIS_URL; skipped when unset, a loud failure when unreachable."""
+    url = os.environ.get("FORUM_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("FORUM_TEST_REDIS_URL is not set; Redis tests skipped")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"FORUM_TEST_REDIS_URL is set but Redis is unreachable: {error}", pytrace=False)
+    return url
