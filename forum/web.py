@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -82,9 +82,26 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(map, min=1, max=2**31 - 1)
 
 
+def iso_local_time(value: str | None, zone: str, fmt: str = "%H:%M") -> str:
+    """Format an ISO 8601 timestamp from a live payload in the event's time zone."""
+    if not value:
+        return ""
+    return local_time(datetime.fromisoformat(value.replace("Z", "+00:00")), zone, fmt)
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute link for people outside this request: FORUM_PUBLIC_URL when set (behind a proxy)."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(iso_local_time, "iso_local_time")
+    app.add_template_global(public_url_for, "public_url_for")
 
     @app.errorhandler(DomainError)
     def on_domain_error(error: DomainError) -> Response:

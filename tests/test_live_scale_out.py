@@ -37,7 +37,9 @@ def test_changes_cross_processes_through_redis(servers):
     try:
         moderator = MirrorClient(first.url, {"invite": live.tokens["moderator"]}).connect()
         clients.append(moderator)
-        audience = [MirrorClient(s.url, {"event": live.event.slug}).connect() for s in (first, second, second)]
+        audience = [
+            MirrorClient(s.url, {"event": live.event.slug}).connect() for s in (first, second, second)
+        ]
         clients.extend(audience)
         assert moderator.call("session.start")["ok"]
         assert moderator.call("floor.give", {"participant_id": live.people["kimmy"].id})["ok"]

@@ -18,6 +18,7 @@ from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
 from forum.services import events, invitations, live_access, live_view
 from forum.services.live_access import LiveActor
+from forum.web import public_url_for
 
 bp = Blueprint("live", __name__)
 
@@ -44,7 +45,7 @@ def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> st
         actor=actor,
         invite=invite,
         action_url=action_url,
-        audience_url=url_for("audience.event_page", slug=event.slug, _external=True),
+        audience_url=public_url_for("audience.event_page", slug=event.slug),
     )
 
 
@@ -115,7 +116,7 @@ def projector(slug: str) -> str:
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
     snapshot = live_view.snapshot(session, LiveActor(event_id=event.id, role="audience"))
-    join_url = url_for("audience.event_page", slug=event.slug, _external=True)
+    join_url = public_url_for("audience.event_page", slug=event.slug)
     return render_template(
         "live/projector.html",
         snap=snapshot,

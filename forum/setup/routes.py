@@ -13,7 +13,7 @@ from forum.errors import DomainError, InvalidInput
 from forum.models import EventStatus, ParticipantRole
 from forum.services import agenda, contributions, events, invitations, panel
 from forum.setup.forms import EventForm, MoveForm, ParticipantForm, QuestionForm, StatusForm
-from forum.web import attach_error, render_form
+from forum.web import attach_error, public_url_for, render_form
 
 bp = Blueprint("setup", __name__, url_prefix="/manage")
 
@@ -200,7 +200,7 @@ def issue_invitation(event_id: int, participant_id: int) -> str:
     _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
     person = panel.owned_participant(session, current_user, event_id, participant_id)
     event = events.owned_event(session, current_user, event_id)
-    link = url_for("invitations.portal", token=token, _external=True)
+    link = public_url_for("invitations.portal", token=token)
     return render_template("setup/invitation_issued.html", event=event, person=person, link=link)
 
 

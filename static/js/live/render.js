@@ -31,6 +31,15 @@ export function formatDuration(seconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+// Wall-clock time at the venue, as the server renders it.
+export function clockTime(iso, timeZone) {
+  try {
+    return new Date(iso).toLocaleTimeString("en-GB", { timeZone, hour: "2-digit", minute: "2-digit" });
+  } catch {
+    return iso.slice(11, 16);
+  }
+}
+
 const STATUS_LABELS = { not_started: "not started", live: "live", ended: "ended" };
 
 export function renderSessionStatus(root, state) {
@@ -114,7 +123,7 @@ export function renderFeed(root, state, { editable = false, csrf = "" } = {}) {
       el("strong", { "data-field": "speaker", text: who ? who.short_name : "Unattributed" }),
     );
     if (item.kind !== "answer") meta.append(" ", el("span", { className: "badge", text: item.kind.replace("_", " ") }));
-    meta.append(" ", el("time", { datetime: item.created_at, text: item.created_at.slice(11, 16) }));
+    meta.append(" ", el("time", { datetime: item.created_at, text: clockTime(item.created_at, state.event.timezone) }));
     if (item.revision > 1) meta.append(" ", el("span", { className: "muted", text: "corrected" }));
     const li = el("li", { "data-contribution": item.id }, meta, el("p", { className: "said", "data-field": "text", text: item.text }));
     if (editable) li.append(editForm(item, csrf));
