@@ -50,7 +50,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
     )
-    broadcast.install(db.session_factory)
+    from forum.live.tallies import TallyCoalescer
+    from forum.services.rate_limits import RateLimits
+
+    app.extensions["forum.rate_limits"] = RateLimits(
+        app.config["RATE_LIMITS"], app.config["RATE_LIMIT_STORAGE"]
+    )
+    tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))
+    app.extensions["forum.tallies"] = tallies
+    broadcast.install(db.session_factory, tallies)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     boundary.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -13,6 +13,16 @@ from pathlib import Path
 
 DEFAULT_PORT = 5000
 
+# Audience rate limits ("count/period", see the `limits` library): per member unless noted.
+DEFAULT_RATE_LIMITS = {
+    "question": "4/minute",
+    "vote": "60/minute",
+    "report": "10/minute",
+    "poll_vote": "20/minute",
+    "network": "300/minute",  # all audience actions from one network address together
+    "signin": "20/hour",  # sign-in attempts per network address
+}
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -76,6 +86,10 @@ class Settings:
     port: int
     allow_signup: bool
     public_url: str | None
+    rate_limits: dict[str, str]
+    rate_limit_storage: str
+    retention_days: int
+    proxy_count: int
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -98,17 +112,27 @@ class Settings:
             public_url = public_url.rstrip("/")
             if public_url not in origins and not origins_raw:
                 origins.append(public_url)
+        message_queue = _env("FORUM_MESSAGE_QUEUE")
+        rate_limits = {
+            name: _env(f"FORUM_RATE_{name.upper()}", default) or default
+            for name, default in DEFAULT_RATE_LIMITS.items()
+        }
+        shared_store = message_queue if message_queue and message_queue.startswith("redis") else None
         return cls(
             instance_path=instance_path,
             database_url=normalise_database_url(database_url),
             secret_key=secret_key,
-            message_queue=_env("FORUM_MESSAGE_QUEUE"),
+            message_queue=message_queue,
             message_queue_channel=_env("FORUM_MESSAGE_QUEUE_CHANNEL", "debate-forum") or "debate-forum",
             allowed_origins=origins,
             host=host,
             port=port,
             allow_signup=_env_bool("FORUM_ALLOW_SIGNUP", True),
             public_url=public_url,
+            rate_limits=rate_limits,
+            rate_limit_storage=_env("FORUM_RATE_LIMIT_STORAGE") or shared_store or "memory://",
+            retention_days=_env_int("FORUM_AUDIENCE_RETENTION_DAYS", 30),
+            proxy_count=_env_int("FORUM_PROXY_COUNT", 0),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -123,6 +147,10 @@ class Settings:
             "PORT": self.port,
             "ALLOW_SIGNUP": self.allow_signup,
             "PUBLIC_URL": self.public_url,
+            "RATE_LIMITS": self.rate_limits,
+            "RATE_LIMIT_STORAGE": self.rate_limit_storage,
+            "AUDIENCE_RETENTION_DAYS": self.retention_days,
+            "PROXY_COUNT": self.proxy_count,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": None,

@@ -35,7 +35,7 @@ def test_connection_receives_a_snapshot_of_its_stream(make_live_event, live_clie
     audience = live_client({"event": live.event.slug})
     (snap,) = received(audience, "snapshot")
     assert snap["stream"] == "public" and snap["seq"] == 0 and snap["protocol"] == 1
-    assert snap["you"] == {"role": "audience", "participant_id": None, "capabilities": []}
+    assert snap["you"] == {"role": "audience", "participant_id": None, "capabilities": ["participate"]}
     assert snap["event"]["join_code"] == live.event.join_code
     assert [q["text"] for q in snap["agenda"]] == [q.text for q in live.questions]
     assert snap["session"]["status"] == "not_started" and snap["floor"] is None

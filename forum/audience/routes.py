@@ -1,16 +1,66 @@
-"""The public event page at ``/e/<slug>``: the event, its panel and, during the session, the live room."""
+"""The public event page at ``/e/<slug>``: the event, its panel and, during the session, the live room,
+the audience's questions and polls. Audience actions also work as plain form posts without JavaScript."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import secrets
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from forum.db import get_session
+from forum.errors import DomainError
+from forum.live import actions
 from forum.live.presenter import present
+from forum.models import Event
 from forum.services import events, live_view
-from forum.services.live_access import LiveActor
+from forum.services.audience_identity import TOKEN_COOKIE, network_key, new_token, token_hash
+from forum.services.live_access import LiveActor, audience_actor
 
 bp = Blueprint("audience", __name__)
+
+TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+
+CONFIRMATIONS = {
+    "audience.ask": "Thank you — your question was sent.",
+    "audience.edit": "Your question was updated.",
+    "audience.withdraw": "Your question was withdrawn.",
+    "audience.vote": "Vote saved.",
+    "audience.report": "Thank you — the moderators will look at it.",
+    "poll.vote": "Your vote is counted.",
+}
+
+
+def _audience_token() -> str:
+    """This browser's audience identity, minted on its first visit."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if token_hash(token) is None:
+        token = g.new_audience_token = new_token()
+    return token
+
+
+@bp.after_app_request
+def keep_audience_token(response: Response) -> Response:
+    token = g.get("new_audience_token")
+    if token:
+        response.set_cookie(
+            TOKEN_COOKIE,
+            token,
+            max_age=TOKEN_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
+def _actor(event: Event) -> LiveActor:
+    return audience_actor(
+        event,
+        token_hash(_audience_token()),
+        network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+    )
 
 
 @bp.get("/e/<slug>")
@@ -18,5 +68,32 @@ def event_page(slug: str) -> str:
     session = get_session()
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
-    snapshot = live_view.snapshot(session, LiveActor(event_id=event.id, role="audience"))
-    return render_template("audience/event.html", event=event, snap=snapshot, view=present(snapshot))
+    snapshot = live_view.snapshot(session, _actor(event))
+    sort = "newest" if request.args.get("sort") == "newest" else "votes"
+    return render_template(
+        "audience/event.html",
+        event=event,
+        snap=snapshot,
+        view=present(snapshot),
+        sort=sort,
+        form_client_id=secrets.token_hex(12),
+    )
+
+
+@bp.post("/e/<slug>/act/<name>")
+def act(slug: str, name: str) -> Response:
+    """The no-JavaScript door for audience actions; the same actions the socket offers."""
+    session = get_session()
+    event = events.visible_event(session, slug, None)
+    back = url_for(".event_page", slug=slug, sort=request.args.get("sort")) + "#questions"
+    if not (name.startswith(("audience.", "poll.vote"))):
+        flash("That is not something the audience can do.", "error")
+        return redirect(back, code=303)
+    try:
+        actions.run(session, _actor(event), name, request.form.to_dict())
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(back, code=303)
+    flash(CONFIRMATIONS.get(name, "Done."), "success")
+    return redirect(back, code=303)

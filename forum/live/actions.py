@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput
 from forum.live.protocol import Action
-from forum.services import capture, floor, live_session, live_view
+from forum.services import audience_questions, capture, floor, live_session, live_view, moderation, polls
 from forum.services.live_access import LiveActor
 
 Payload = Mapping[str, Any]
@@ -50,6 +50,17 @@ def _flag(payload: Payload, name: str) -> bool:
     if value is None:
         return False
     raise InvalidInput(f"'{name}' must be true or false.", fields={name: "Not a yes/no value."})
+
+
+def _optional_flag(payload: Payload, name: str) -> bool | None:
+    return None if payload.get(name) is None else _flag(payload, name)
+
+
+def _optional_int(payload: Payload, name: str) -> int | None:
+    value = payload.get(name)
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return _int(payload, name, required=False)
 
 
 def _optional_text(payload: Payload, name: str) -> str | None:
@@ -96,6 +107,63 @@ ACTIONS: dict[Action, Handler] = {
     Action.ANSWER_SAVE: lambda s, a, p: {
         "contribution_id": capture.save_written_answer(s, a, _int(p, "question_id"), _text(p, "text"))
     },
+    # The audience
+    Action.AUDIENCE_ASK: lambda s, a, p: audience_questions.ask(
+        s,
+        a,
+        text=p.get("text"),
+        display_name=p.get("display_name"),
+        about_current=_flag(p, "about_current"),
+        client_id=p.get("client_id"),
+    ),
+    Action.AUDIENCE_EDIT: lambda s, a, p: audience_questions.edit(
+        s, a, _int(p, "question_id"), text=p.get("text"), display_name=p.get("display_name")
+    ),
+    Action.AUDIENCE_WITHDRAW: lambda s, a, p: audience_questions.withdraw(s, a, _int(p, "question_id")),
+    Action.AUDIENCE_VOTE: lambda s, a, p: audience_questions.vote(
+        s, a, _int(p, "question_id"), up=_flag(p, "up"), client_id=p.get("client_id")
+    ),
+    Action.AUDIENCE_REPORT: lambda s, a, p: audience_questions.report(
+        s, a, _int(p, "question_id"), reason=p.get("reason"), client_id=p.get("client_id")
+    ),
+    Action.POLL_VOTE: lambda s, a, p: polls.vote(
+        s, a, _int(p, "poll_id"), _int(p, "option_id"), p.get("client_id")
+    ),
+    # Moderating the audience
+    Action.MODERATION_APPROVE: lambda s, a, p: moderation.approve(s, a, _int(p, "question_id")),
+    Action.MODERATION_REJECT: lambda s, a, p: moderation.reject(
+        s, a, _int(p, "question_id"), p.get("reason")
+    ),
+    Action.MODERATION_ANSWERED: lambda s, a, p: moderation.mark_answered(
+        s, a, _int(p, "question_id"), _flag(p, "answered")
+    ),
+    Action.MODERATION_PIN: lambda s, a, p: moderation.pin(s, a, _int(p, "question_id"), _flag(p, "pinned")),
+    Action.MODERATION_HIGHLIGHT: lambda s, a, p: moderation.highlight(s, a, _optional_int(p, "question_id")),
+    Action.MODERATION_MERGE: lambda s, a, p: moderation.merge(
+        s, a, _int(p, "question_id"), _int(p, "into_id")
+    ),
+    Action.MODERATION_BLOCK: lambda s, a, p: moderation.block_author(
+        s, a, _int(p, "question_id"), _flag(p, "blocked")
+    ),
+    Action.MODERATION_SETTINGS: lambda s, a, p: moderation.update_settings(
+        s,
+        a,
+        questions_enabled=_optional_flag(p, "questions_enabled"),
+        premoderation=_optional_flag(p, "premoderation"),
+        word_list=_text(p, "word_list") if "word_list" in p else None,
+        report_threshold=_optional_int(p, "report_threshold"),
+    ),
+    Action.POLL_OPEN: lambda s, a, p: {
+        "poll_id": polls.open_poll(
+            s,
+            a,
+            question_id=_optional_int(p, "question_id"),
+            options=p.get("options"),
+            phase=_optional_text(p, "phase") or "single",
+            prompt=p.get("prompt"),
+        )
+    },
+    Action.POLL_CLOSE: lambda s, a, p: polls.close_poll(s, a, _int(p, "poll_id")),
 }
 
 

@@ -15,20 +15,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forum.extensions import socketio
 from forum.live.protocol import DELTA, NAMESPACE, NOTICE, SNAPSHOT, room
+from forum.live.tallies import TallyCoalescer
 from forum.services.changes import Broadcast, discard_pending, take_pending
 
 log = logging.getLogger(__name__)
 
 
-def install(session_factory: sessionmaker[Session]) -> None:
+def install(session_factory: sessionmaker[Session], tallies: TallyCoalescer) -> None:
     """Hook the broadcaster onto every session the factory makes."""
-    event.listen(session_factory, "after_commit", _after_commit)
+
+    def after_commit(session: Session) -> None:
+        deltas, notices, marks = take_pending(session)
+        for broadcast in deltas:
+            deliver(broadcast)
+        for to, payload in notices:
+            send_notice(payload, to)
+        if marks:
+            tallies.mark(marks)
+
+    event.listen(session_factory, "after_commit", after_commit)
     event.listen(session_factory, "after_rollback", discard_pending)
-
-
-def _after_commit(session: Session) -> None:
-    for broadcast in take_pending(session):
-        deliver(broadcast)
 
 
 def deliver(broadcast: Broadcast) -> None:
@@ -48,4 +54,7 @@ def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:
 
 def send_notice(payload: dict[str, Any], to: str) -> None:
     """Send an unnumbered private notice to one connection or personal room."""
-    socketio.emit(NOTICE, payload, to=to, namespace=NAMESPACE)
+    try:
+        socketio.emit(NOTICE, payload, to=to, namespace=NAMESPACE)
+    except Exception:  # the author sees the same state in their next snapshot
+        log.exception("could not send a notice")

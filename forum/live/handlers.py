@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
@@ -17,8 +17,9 @@ from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions
 from forum.live.broadcast import send_snapshot
-from forum.live.protocol import NAMESPACE, Action, room
+from forum.live.protocol import NAMESPACE, Action, audience_room, room
 from forum.services import live_access, live_view
+from forum.services.audience_identity import TOKEN_COOKIE, network_key, token_hash
 from forum.services.live_access import LiveActor
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def on_connect(auth: Any = None) -> None:
     """
     auth = auth if isinstance(auth, dict) else {}
     organizer = current_user._get_current_object() if current_user.is_authenticated else None
+    # Browsers bring the audience identity as a cookie; other clients may send it in ``auth``.
+    audience_token = request.cookies.get(TOKEN_COOKIE) or _text_or_none(auth.get("audience"))
     try:
         with unit_of_work() as session:
             actor = live_access.resolve_actor(
@@ -53,6 +56,8 @@ def on_connect(auth: Any = None) -> None:
                 slug=_text_or_none(auth.get("event")),
                 invite_token=_text_or_none(auth.get("invite")),
                 organizer=organizer,
+                audience_token_hash=token_hash(audience_token),
+                network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
             )
     except DomainError as error:
         raise ConnectionRefusedError(error.message, error.to_dict()) from None
@@ -61,6 +66,8 @@ def on_connect(auth: Any = None) -> None:
     join_room(room(actor.event_id, actor.stream))
     if actor.participant_id is not None:
         join_room(participant_room(actor.participant_id))
+    if actor.audience_token_hash is not None:
+        join_room(audience_room(actor.audience_token_hash))
     with unit_of_work() as session:
         snapshot = live_view.snapshot(session, actor)
     send_snapshot(snapshot, request.sid)

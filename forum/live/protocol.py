@@ -52,6 +52,24 @@ class Action(enum.StrEnum):
     CONTRIBUTION_ADD = "contribution.add"
     CONTRIBUTION_EDIT = "contribution.edit"
     ANSWER_SAVE = "answer.save"
+    # The audience
+    AUDIENCE_ASK = "audience.ask"
+    AUDIENCE_EDIT = "audience.edit"
+    AUDIENCE_WITHDRAW = "audience.withdraw"
+    AUDIENCE_VOTE = "audience.vote"
+    AUDIENCE_REPORT = "audience.report"
+    POLL_VOTE = "poll.vote"
+    # Moderating the audience
+    MODERATION_APPROVE = "moderation.approve"
+    MODERATION_REJECT = "moderation.reject"
+    MODERATION_ANSWERED = "moderation.answered"
+    MODERATION_PIN = "moderation.pin"
+    MODERATION_HIGHLIGHT = "moderation.highlight"
+    MODERATION_MERGE = "moderation.merge"
+    MODERATION_BLOCK = "moderation.block"
+    MODERATION_SETTINGS = "moderation.settings"
+    POLL_OPEN = "poll.open"
+    POLL_CLOSE = "poll.close"
 
 
 class Change(enum.StrEnum):
@@ -64,11 +82,22 @@ class Change(enum.StrEnum):
     CONTRIBUTION = "contribution"
     FEED = "feed"
     WRITTEN_ANSWER = "written_answer"
+    AUDIENCE_QUESTION = "audience_question"
+    VOTES = "votes"
+    HIGHLIGHT = "highlight"
+    AUDIENCE_SETTINGS = "audience_settings"
+    POLL = "poll"
+    POLL_TALLY = "poll_tally"
 
 
 def room(event_id: int, stream: Stream) -> str:
     """The Socket.IO room of one stream of one event."""
     return f"event:{event_id}:{stream.value}"
+
+
+def audience_room(token_hash: str) -> str:
+    """The private room of one audience member's connections (named after the hashed token)."""
+    return f"audience:{token_hash[:24]}"
 
 
 def timestamp(value: datetime | None) -> str | None:

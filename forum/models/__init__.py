@@ -2,6 +2,22 @@
 
 from forum.models.accounts import Organizer
 from forum.models.agenda import AgendaQuestion
+from forum.models.audience import (
+    AWAITING_STATUSES,
+    VISIBLE_STATUSES,
+    AudienceMember,
+    AudienceQuestion,
+    ModerationEntry,
+    Poll,
+    PollOption,
+    PollPhase,
+    PollStatus,
+    PollVote,
+    QuestionReport,
+    QuestionStatus,
+    QuestionVote,
+    SubmissionReceipt,
+)
 from forum.models.contributions import (
     Contribution,
     ContributionKind,
@@ -13,7 +29,11 @@ from forum.models.live import LiveState, SpeakingTurn
 from forum.models.panel import Invitation, Participant, ParticipantRole
 
 __all__ = [
+    "AWAITING_STATUSES",
+    "VISIBLE_STATUSES",
     "AgendaQuestion",
+    "AudienceMember",
+    "AudienceQuestion",
     "Contribution",
     "ContributionKind",
     "ContributionRevision",
@@ -23,8 +43,18 @@ __all__ = [
     "HostOrganisation",
     "Invitation",
     "LiveState",
+    "ModerationEntry",
     "Organizer",
     "Participant",
     "ParticipantRole",
+    "Poll",
+    "PollOption",
+    "PollPhase",
+    "PollStatus",
+    "PollVote",
+    "QuestionReport",
+    "QuestionStatus",
+    "QuestionVote",
     "SpeakingTurn",
+    "SubmissionReceipt",
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, utcnow
@@ -60,6 +60,11 @@ class Event(Base):
         str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    # Audience participation settings.
+    questions_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    premoderation: Mapped[bool] = mapped_column(default=True, server_default=true())
+    word_list: Mapped[str | None] = mapped_column(Text)  # one term per line; matches are held for review
+    report_threshold: Mapped[int] = mapped_column(default=3, server_default=text("3"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -22,6 +22,9 @@ class LiveState(Base):
     )
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    highlighted_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audience_questions.id", ondelete="SET NULL")
+    )
     feed_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     public_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     staff_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -17,6 +17,8 @@ from forum.live.protocol import Change, Stream
 from forum.models import LiveState
 
 PENDING_KEY = "forum.pending_broadcasts"
+NOTICES_KEY = "forum.pending_notices"
+TALLIES_KEY = "forum.pending_tallies"
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,32 @@ def record(
         )
 
 
-def take_pending(session: Session) -> list[Broadcast]:
-    """Remove and return what was recorded (the broadcaster calls this after commit)."""
-    return session.info.pop(PENDING_KEY, [])
+def notify(session: Session, room: str, payload: dict[str, Any]) -> None:
+    """Queue an unnumbered private notice (e.g. to a question's author), sent after commit."""
+    session.info.setdefault(NOTICES_KEY, []).append((room, payload))
+
+
+def tally_changed(
+    session: Session, event_id: int, *, question_id: int | None = None, poll_id: int | None = None
+) -> None:
+    """Note that vote counts moved; they are broadcast in coalesced batches, not per vote."""
+    marks: set[tuple[int, str, int]] = session.info.setdefault(TALLIES_KEY, set())
+    if question_id is not None:
+        marks.add((event_id, "question", question_id))
+    if poll_id is not None:
+        marks.add((event_id, "poll", poll_id))
+
+
+def take_pending(session: Session) -> tuple[list[Broadcast], list[tuple[str, dict[str, Any]]], set]:
+    """Remove and return what was recorded: deltas, notices, tally marks (the broadcaster, after commit)."""
+    return (
+        session.info.pop(PENDING_KEY, []),
+        session.info.pop(NOTICES_KEY, []),
+        session.info.pop(TALLIES_KEY, set()),
+    )
 
 
 def discard_pending(session: Session) -> None:
     """Forget what was recorded: the transaction rolled back, so it never happened."""
-    session.info.pop(PENDING_KEY, None)
+    for key in (PENDING_KEY, NOTICES_KEY, TALLIES_KEY):
+        session.info.pop(key, None)

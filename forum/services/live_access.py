@@ -20,9 +20,10 @@ from forum.services.fields import is_slug
 
 
 class Capability(enum.StrEnum):
-    MODERATE = "moderate"  # run the session: questions, floor, prompts, feed switch
+    MODERATE = "moderate"  # run the session and moderate the audience
     CAPTURE = "capture"  # record and correct contributions
     ANSWER = "answer"  # write one's own answer (panelists)
+    PARTICIPATE = "participate"  # ask, vote, report, answer polls (the audience)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -30,13 +31,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "moderator": frozenset({Capability.MODERATE, Capability.CAPTURE}),
     "scribe": frozenset({Capability.CAPTURE}),
     "panelist": frozenset({Capability.ANSWER}),
-    "audience": frozenset(),
+    "audience": frozenset({Capability.PARTICIPATE}),
 }
 
 _REFUSALS = {
     Capability.MODERATE: "Only the moderator or the organizer can do that.",
     Capability.CAPTURE: "Only a scribe, the moderator or the organizer can record contributions.",
     Capability.ANSWER: "Only panelists can write answers.",
+    Capability.PARTICIPATE: "Asking, voting and reporting are for the audience.",
 }
 
 
@@ -49,6 +51,8 @@ class LiveActor:
     participant_id: int | None = None
     organizer_id: int | None = None
     label: str = "audience"
+    audience_token_hash: str | None = None  # the browser's identity, hashed (audience only)
+    network_key: str | None = None  # keyed, daily-rotated hash of the address, for rate limits only
 
     @property
     def stream(self) -> Stream:
@@ -107,6 +111,8 @@ def resolve_actor(
     slug: str | None,
     invite_token: str | None,
     organizer: Organizer | None,
+    audience_token_hash: str | None = None,
+    network_key: str | None = None,
 ) -> LiveActor:
     """Work out who is joining which event's live room.
 
@@ -121,4 +127,10 @@ def resolve_actor(
     event = _open_event(event_by_slug_or_code(session, slug=slug), organizer)
     if organizer is not None and organizer.id == event.organizer_id:
         return organizer_actor(organizer, event)
-    return LiveActor(event_id=event.id, role="audience")
+    return audience_actor(event, audience_token_hash, network_key)
+
+
+def audience_actor(event: Event, audience_token_hash: str | None, network_key: str | None) -> LiveActor:
+    return LiveActor(
+        event_id=event.id, role="audience", audience_token_hash=audience_token_hash, network_key=network_key
+    )

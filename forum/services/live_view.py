@@ -19,6 +19,7 @@ from forum.models import (
     LiveState,
     Participant,
 )
+from forum.services import audience_view
 from forum.services.agenda import ordered_questions
 from forum.services.floor import floor_payload
 from forum.services.live_access import LiveActor
@@ -80,7 +81,16 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
         "feed_enabled": state.feed_enabled,
         "feed": feed_items(session, event.id) if show_feed else [],
     }
-    if stream == Stream.STAFF:
+    staff = stream == Stream.STAFF
+    data |= {
+        "audience": audience_view.audience_settings(event, staff=staff),
+        "questions": audience_view.questions_for(session, event.id, staff=staff),
+        "highlighted_question_id": state.highlighted_question_id,
+        "polls": audience_view.polls_for(session, event.id),
+    }
+    if actor.role == "audience":
+        data["mine"] = audience_view.mine(session, actor)
+    if staff:
         data["written_answers"] = written_answers(session, event.id)
     elif actor.participant_id is not None:
         data["written_answers"] = [

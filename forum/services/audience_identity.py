@@ -1,0 +1,100 @@
+"""Audience identity without personal data: a random per-browser token, kept only as a hash, and
+receipts that make retried submissions land once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.errors import InvalidInput, PermissionDenied
+from forum.models import AudienceMember, SubmissionReceipt
+from forum.services.live_access import LiveActor
+
+TOKEN_COOKIE = "forum_audience"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
+_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def new_token() -> str:
+    """A random identity for a browser that has none yet."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str | None) -> str | None:
+    """The stored form of an audience token, or None for a missing or malformed one."""
+    if not token or not _TOKEN_RE.match(token):
+        return None
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def network_key(secret: str, address: str | None, now: datetime | None = None) -> str | None:
+    """A keyed hash of a network address that changes every day, for rate limits only; never stored."""
+    if not address:
+        return None
+    day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+    daily_key = hmac.new(secret.encode(), f"network-key:{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(daily_key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def find_member(session: Session, actor: LiveActor) -> AudienceMember | None:
+    """The member behind an audience actor, if they have taken part before."""
+    if actor.audience_token_hash is None:
+        return None
+    return session.scalar(
+        select(AudienceMember).where(
+            AudienceMember.event_id == actor.event_id, AudienceMember.token_hash == actor.audience_token_hash
+        )
+    )
+
+
+def member_for(session: Session, actor: LiveActor) -> AudienceMember:
+    """The member behind an audience actor, created on first participation."""
+    if actor.audience_token_hash is None:
+        raise PermissionDenied(
+            "Your browser has no audience identity. Allow cookies for this site and reload the page.",
+            code="no_identity",
+        )
+    member = find_member(session, actor)
+    if member is None:
+        member = AudienceMember(event_id=actor.event_id, token_hash=actor.audience_token_hash)
+        session.add(member)
+        session.flush()
+    return member
+
+
+def clean_client_id(value: Any) -> str:
+    """Validate a client-generated submission id."""
+    if not isinstance(value, str) or not _CLIENT_ID_RE.match(value):
+        raise InvalidInput(
+            "Each submission needs a client_id of 8 to 64 letters, digits, '-' or '_'.",
+            fields={"client_id": "Missing or malformed."},
+        )
+    return value
+
+
+def earlier_result(session: Session, member: AudienceMember, client_id: str, action: str) -> dict | None:
+    """What the same submission produced before, if this is a retry."""
+    receipt = session.scalar(
+        select(SubmissionReceipt).where(
+            SubmissionReceipt.member_id == member.id, SubmissionReceipt.client_id == client_id
+        )
+    )
+    if receipt is None:
+        return None
+    if receipt.action != action:
+        raise InvalidInput(
+            "This client_id was already used for another kind of submission.", code="client_id_reused"
+        )
+    return receipt.result or {}
+
+
+def keep_receipt(session: Session, member: AudienceMember, client_id: str, action: str, result: dict) -> None:
+    session.add(SubmissionReceipt(member_id=member.id, client_id=client_id, action=action, result=result))
+    session.flush()

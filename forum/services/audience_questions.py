@@ -1,0 +1,271 @@
+"""The audience asks, edits, withdraws, upvotes and reports questions.
+
+Every submission carries a client-generated id (a retry returns the first result), counts against
+rate limits per member and per network, and goes through the event's word list and moderation rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import Conflict, NotFound, PermissionDenied
+from forum.live.protocol import Change, audience_room
+from forum.models import (
+    VISIBLE_STATUSES,
+    AudienceMember,
+    AudienceQuestion,
+    Event,
+    EventStatus,
+    QuestionReport,
+    QuestionStatus,
+    QuestionVote,
+)
+from forum.services import audience_identity, changes, rate_limits
+from forum.services.audience_view import own_question, public_question, staff_payload
+from forum.services.fields import clean_text
+from forum.services.live_access import Capability, LiveActor
+from forum.services.live_core import live_state
+from forum.services.moderation_log import log_action
+from forum.services.word_list import matching_terms
+
+TEXT_MAX = 500
+NAME_MAX = 60
+REASON_MAX = 200
+OPEN_STATUSES = {EventStatus.SCHEDULED, EventStatus.LIVE}
+EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
+
+
+def author_room(member: AudienceMember) -> str | None:
+    """The private room of a member's connections, or None once the token is purged."""
+    return audience_room(member.token_hash) if member.token_hash else None
+
+
+def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
+    """Tell staff about any change; the audience when it concerns what they see; the author always."""
+    staff = staff_payload(session, item)
+    visible = item.status in VISIBLE_STATUSES
+    public = None
+    if visible:
+        public = public_question(item, staff["votes"])
+    elif was_visible:
+        public = {"id": item.id, "removed": True}
+    changes.record(
+        session,
+        item.event_id,
+        Change.AUDIENCE_QUESTION,
+        public or {},
+        public=public is not None,
+        staff_data=staff,
+    )
+    member = session.get(AudienceMember, item.member_id) if item.member_id else None
+    room = author_room(member) if member else None
+    if room:
+        changes.notify(session, room, {"type": "my_question", "question": own_question(item, staff["votes"])})
+
+
+def _open_event(session: Session, actor: LiveActor) -> Event:
+    event = session.get(Event, actor.event_id)
+    if event is None:
+        raise NotFound("This event no longer exists.")
+    return event
+
+
+def _member(session: Session, actor: LiveActor) -> AudienceMember:
+    actor.require(Capability.PARTICIPATE)
+    return audience_identity.member_for(session, actor)
+
+
+def _not_blocked(member: AudienceMember) -> None:
+    if member.blocked_at is not None:
+        raise PermissionDenied("A moderator has stopped you from posting in this event.", code="blocked")
+
+
+def _limit(actor: LiveActor, member: AudienceMember, name: str) -> None:
+    rate_limits.enforce("network", actor.network_key)
+    rate_limits.enforce(name, f"member:{member.id}")
+
+
+def _clean_question(text: Any, display_name: Any) -> tuple[str, str | None]:
+    text = (
+        clean_text(
+            text if isinstance(text, str) else "",
+            field="text",
+            label="Your question",
+            max_length=TEXT_MAX,
+            multiline=True,
+        )
+        or ""
+    )
+    name = clean_text(
+        display_name if isinstance(display_name, str) else "",
+        field="display_name",
+        label="Your name",
+        max_length=NAME_MAX,
+        required=False,
+    )
+    return text, name
+
+
+def _screen(event: Event, text: str, name: str | None) -> tuple[QuestionStatus, str | None]:
+    terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
+    if terms:
+        return QuestionStatus.HELD, "matches the word list: " + ", ".join(terms)
+    return (QuestionStatus.PENDING if event.premoderation else QuestionStatus.APPROVED), None
+
+
+def ask(
+    session: Session, actor: LiveActor, *, text: Any, display_name: Any, about_current: bool, client_id: Any
+) -> dict[str, Any]:
+    """Submit a question about the current agenda question or a general one; returns its id and status."""
+    member = _member(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "ask")
+    if earlier is not None:
+        return earlier
+    _not_blocked(member)
+    event = _open_event(session, actor)
+    if not event.questions_enabled:
+        raise Conflict("The organizer has closed audience questions for this event.", code="questions_closed")
+    if event.status not in OPEN_STATUSES:
+        raise Conflict("Questions can be asked before and during the session.", code="questions_closed")
+    _limit(actor, member, "question")
+    text, name = _clean_question(text, display_name)
+    status, held_reason = _screen(event, text, name)
+    item = AudienceQuestion(
+        event_id=event.id,
+        member_id=member.id,
+        agenda_question_id=live_state(session, event.id).current_question_id if about_current else None,
+        display_name=name,
+        text=text,
+        status=status,
+        held_reason=held_reason,
+    )
+    session.add(item)
+    session.flush()
+    if held_reason:
+        log_action(session, event.id, "automatic", "hold", f"question {item.id}", held_reason)
+    announce(session, item, was_visible=False)
+    result = {"question_id": item.id, "status": status.value}
+    audience_identity.keep_receipt(session, member, client_id, "ask", result)
+    return result
+
+
+def _own(session: Session, member: AudienceMember, question_id: int) -> AudienceQuestion:
+    item = session.get(AudienceQuestion, question_id)
+    if item is None or item.member_id != member.id:
+        raise NotFound("You have no question with that number.")
+    if item.status not in EDITABLE:
+        raise Conflict("Only questions still waiting for a moderator can be changed.", code="not_editable")
+    return item
+
+
+def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, display_name: Any) -> None:
+    """The author rewords a question that is still waiting; the word list is applied again."""
+    member = _member(session, actor)
+    _not_blocked(member)
+    item = _own(session, member, question_id)
+    _limit(actor, member, "question")
+    event = _open_event(session, actor)
+    item.text, item.display_name = _clean_question(text, display_name)
+    item.status, item.held_reason = _screen(event, item.text, item.display_name)
+    session.flush()
+    announce(session, item, was_visible=False)
+
+
+def withdraw(session: Session, actor: LiveActor, question_id: int) -> None:
+    """The author takes back a question that is still waiting."""
+    member = _member(session, actor)
+    item = _own(session, member, question_id)
+    item.status = QuestionStatus.WITHDRAWN
+    session.flush()
+    announce(session, item, was_visible=False)
+
+
+def _visible(session: Session, actor: LiveActor, question_id: int) -> AudienceQuestion:
+    item = session.get(AudienceQuestion, question_id)
+    if item is None or item.event_id != actor.event_id or item.status not in VISIBLE_STATUSES:
+        raise NotFound("That question is not on the board.")
+    return item
+
+
+def vote(session: Session, actor: LiveActor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
+    """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
+    member = _member(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "vote")
+    if earlier is not None:
+        return earlier
+    item = _visible(session, actor, question_id)
+    _limit(actor, member, "vote")
+    existing = session.scalar(
+        select(QuestionVote.id).where(
+            QuestionVote.question_id == item.id, QuestionVote.member_id == member.id
+        )
+    )
+    if up and existing is None:
+        session.add(QuestionVote(question_id=item.id, member_id=member.id))
+    elif not up and existing is not None:
+        session.execute(delete(QuestionVote).where(QuestionVote.id == existing))
+    session.flush()
+    changes.tally_changed(session, item.event_id, question_id=item.id)
+    result = {"question_id": item.id, "up": up}
+    audience_identity.keep_receipt(session, member, client_id, "vote", result)
+    return result
+
+
+def report(
+    session: Session, actor: LiveActor, question_id: int, *, reason: Any, client_id: Any
+) -> dict[str, Any]:
+    """Report a visible question. At the event's threshold it is hidden until a moderator decides."""
+    member = _member(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "report")
+    if earlier is not None:
+        return earlier
+    _not_blocked(member)
+    item = _visible(session, actor, question_id)
+    _limit(actor, member, "report")
+    reason = clean_text(
+        reason if isinstance(reason, str) else "",
+        field="reason",
+        label="Reason",
+        max_length=REASON_MAX,
+        required=False,
+    )
+    already = session.scalar(
+        select(QuestionReport.id).where(
+            QuestionReport.question_id == item.id, QuestionReport.member_id == member.id
+        )
+    )
+    if already is None:
+        session.add(QuestionReport(question_id=item.id, member_id=member.id, reason=reason))
+        session.flush()
+    count = session.scalar(
+        select(func.count()).select_from(QuestionReport).where(QuestionReport.question_id == item.id)
+    )
+    event = _open_event(session, actor)
+    hidden = False
+    if count >= event.report_threshold and item.status in VISIBLE_STATUSES:
+        item.status = QuestionStatus.HIDDEN
+        item.held_reason = f"hidden after {count} reports"
+        item.decided_at = utcnow()
+        session.flush()
+        log_action(session, event.id, "automatic", "hide", f"question {item.id}", item.held_reason)
+        announce(session, item, was_visible=True)
+        hidden = True
+    else:
+        changes.record(
+            session,
+            item.event_id,
+            Change.AUDIENCE_QUESTION,
+            {},
+            public=False,
+            staff_data=staff_payload(session, item),
+        )
+    result = {"question_id": item.id, "reported": True, "hidden": hidden}
+    audience_identity.keep_receipt(session, member, client_id, "report", result)
+    return result

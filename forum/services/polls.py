@@ -1,0 +1,182 @@
+"""Stance polls, Oxford-style: agree / disagree / undecided by default, one vote per audience member,
+optionally asked before and after a question's discussion to show how opinion moved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import Conflict, InvalidInput, NotFound
+from forum.live.protocol import Change
+from forum.models import AgendaQuestion, Poll, PollOption, PollPhase, PollStatus, PollVote
+from forum.services import audience_identity, changes, rate_limits
+from forum.services.audience_view import poll_payload
+from forum.services.fields import QUESTION_MAX, clean_text
+from forum.services.live_access import Capability, LiveActor
+from forum.services.live_core import live_state
+from forum.services.moderation_log import log_action
+
+DEFAULT_OPTIONS = ("Agree", "Disagree", "Undecided")
+OPTION_MAX = 120
+MAX_OPTIONS = 8
+
+
+def _options(value: Any) -> list[str]:
+    if value is None or value == "" or value == []:
+        return list(DEFAULT_OPTIONS)
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(
+            "Options must be a list of texts (or one per line).", fields={"options": "Not a list."}
+        )
+    labels = [
+        clean_text(v, field="options", label="Option", max_length=OPTION_MAX, required=False) for v in value
+    ]
+    labels = [label for label in labels if label]
+    if not 2 <= len(labels) <= MAX_OPTIONS or len({label.casefold() for label in labels}) != len(labels):
+        raise InvalidInput(
+            f"Give between 2 and {MAX_OPTIONS} different options.", fields={"options": "2 to 8."}
+        )
+    return labels
+
+
+def _record(session: Session, poll: Poll) -> None:
+    changes.record(session, poll.event_id, Change.POLL, poll_payload(session, poll), public=True)
+
+
+def _close(session: Session, actor: LiveActor, poll: Poll) -> None:
+    poll.status = PollStatus.CLOSED
+    poll.closed_at = utcnow()
+    session.flush()
+    log_action(session, actor.event_id, actor.label, "close_poll", f"poll {poll.id}")
+    _record(session, poll)
+
+
+def open_poll(
+    session: Session,
+    actor: LiveActor,
+    *,
+    question_id: int | None = None,
+    options: Any = None,
+    phase: str = "single",
+    prompt: Any = None,
+) -> int:
+    """Open a stance poll on an agenda question (the current one by default); any open poll closes first.
+
+    An ``after`` poll is paired with the latest ``before`` poll on the same question and reuses its options.
+    """
+    actor.require(Capability.MODERATE)
+    try:
+        poll_phase = PollPhase(phase or "single")
+    except ValueError:
+        raise InvalidInput("phase must be single, before or after.", fields={"phase": "Unknown."}) from None
+    state = live_state(session, actor.event_id, lock=True)
+    question_id = question_id or state.current_question_id
+    question = session.get(AgendaQuestion, question_id) if question_id else None
+    if question is None or question.event_id != actor.event_id:
+        raise NotFound("Choose a question of this event's agenda for the poll.")
+    before = None
+    if poll_phase == PollPhase.AFTER:
+        before = session.scalar(
+            select(Poll)
+            .where(Poll.agenda_question_id == question.id, Poll.phase == PollPhase.BEFORE)
+            .order_by(Poll.opened_at.desc(), Poll.id.desc())
+        )
+        if before is None:
+            raise Conflict(
+                "Open a 'before' poll on this question first; the 'after' poll is compared with it."
+            )
+    if before is not None and not options:
+        labels = [
+            o.label
+            for o in session.scalars(
+                select(PollOption).where(PollOption.poll_id == before.id).order_by(PollOption.position)
+            )
+        ]
+    else:
+        labels = _options(options)
+    text = (
+        clean_text(
+            prompt if isinstance(prompt, str) else "",
+            field="prompt",
+            label="Poll question",
+            max_length=QUESTION_MAX,
+            required=False,
+        )
+        or question.text
+    )
+    for open_one in session.scalars(
+        select(Poll).where(Poll.event_id == actor.event_id, Poll.status == PollStatus.OPEN)
+    ):
+        _close(session, actor, open_one)
+    poll = Poll(
+        event_id=actor.event_id,
+        agenda_question_id=question.id,
+        prompt=text,
+        phase=poll_phase,
+        paired_with_id=before.id if before else None,
+        status=PollStatus.OPEN,
+    )
+    session.add(poll)
+    session.flush()
+    for position, label in enumerate(labels, start=1):
+        session.add(PollOption(poll_id=poll.id, position=position, label=label))
+    session.flush()
+    log_action(
+        session,
+        actor.event_id,
+        actor.label,
+        "open_poll",
+        f"poll {poll.id}",
+        f"{poll_phase.value}: {', '.join(labels)}",
+    )
+    _record(session, poll)
+    return poll.id
+
+
+def close_poll(session: Session, actor: LiveActor, poll_id: int) -> None:
+    """Stop accepting votes; the results stay for the record."""
+    actor.require(Capability.MODERATE)
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.event_id != actor.event_id:
+        raise NotFound("There is no such poll in this event.")
+    if poll.status == PollStatus.CLOSED:
+        return
+    _close(session, actor, poll)
+
+
+def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, client_id: Any) -> dict[str, Any]:
+    """Cast this member's single vote in an open poll."""
+    actor.require(Capability.PARTICIPATE)
+    member = audience_identity.member_for(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "poll_vote")
+    if earlier is not None:
+        return earlier
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.event_id != actor.event_id:
+        raise NotFound("There is no such poll in this event.")
+    if poll.status != PollStatus.OPEN:
+        raise Conflict("This poll is closed.", code="poll_closed")
+    option = session.get(PollOption, option_id)
+    if option is None or option.poll_id != poll.id:
+        raise NotFound("That is not one of this poll's options.")
+    rate_limits.enforce("network", actor.network_key)
+    rate_limits.enforce("poll_vote", f"member:{member.id}")
+    existing = session.scalar(
+        select(PollVote).where(PollVote.poll_id == poll.id, PollVote.member_id == member.id)
+    )
+    if existing is not None:
+        if existing.option_id == option.id:
+            return {"poll_id": poll.id, "option_id": option.id}
+        raise Conflict("You have already voted in this poll.", code="already_voted")
+    session.add(PollVote(poll_id=poll.id, option_id=option.id, member_id=member.id))
+    session.flush()
+    changes.tally_changed(session, poll.event_id, poll_id=poll.id)
+    result = {"poll_id": poll.id, "option_id": option.id}
+    audience_identity.keep_receipt(session, member, client_id, "poll_vote", result)
+    return result

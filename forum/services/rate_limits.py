@@ -1,0 +1,62 @@
+"""Rate limits for audience actions and sign-in, counted with the `limits` library.
+
+Counters live in memory, or in Redis when the app runs on several processes, so a limit holds
+across all of them. Keys are member ids and keyed hashes of network addresses, never raw addresses.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app
+from limits import RateLimitItem, parse, storage, strategies
+
+from forum.errors import RateLimited
+
+FRIENDLY = {
+    "question": "You are sending questions faster than the room can read them.",
+    "vote": "You are voting very quickly.",
+    "report": "You have sent many reports in a short time.",
+    "poll_vote": "You are voting very quickly.",
+    "network": "Many requests are coming from your network right now.",
+    "signin": "Too many sign-in attempts from your network.",
+}
+
+
+class RateLimits:
+    """The limits of one app, with the storage they count in."""
+
+    def __init__(self, rules: dict[str, str], storage_uri: str) -> None:
+        try:
+            self.items: dict[str, RateLimitItem] = {name: parse(rule) for name, rule in rules.items()}
+        except ValueError as error:
+            raise ValueError(f"A FORUM_RATE_* setting is not a rate such as '5/minute': {error}") from error
+        self.storage = storage.storage_from_string(storage_uri)
+        self.limiter = strategies.MovingWindowRateLimiter(self.storage)
+
+    def hit(self, name: str, key: str) -> None:
+        """Count one action; refuse with a friendly message and a wait time once the limit is reached."""
+        item = self.items[name]
+        if self.limiter.hit(item, "forum", name, key):
+            return
+        reset_at, _remaining = self.limiter.get_window_stats(item, "forum", name, key)
+        wait = max(1, math.ceil(reset_at - time.time()))
+        raise RateLimited(
+            f"{FRIENDLY.get(name, 'Too many requests.')} Please wait {wait} seconds and try again.",
+            retry_after=wait,
+        )
+
+    def reset(self) -> None:
+        """Forget every counter (tests)."""
+        self.storage.reset()
+
+
+def current_limits() -> RateLimits:
+    return current_app.extensions["forum.rate_limits"]
+
+
+def enforce(name: str, key: str | None) -> None:
+    """Apply limit ``name`` to ``key``; nothing to count without a key."""
+    if key:
+        current_limits().hit(name, key)
