@@ -5,6 +5,7 @@ Models live in :mod:`forum.models`; this module only knows how to talk to the da
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -83,6 +84,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+class SQLiteWriteLock:
+    """One writing transaction at a time per process, for SQLite.
+
+    SQLite has a single writer. When two sessions of one gevent process write at once, the second
+    waits in SQLite's busy handler, which sleeps without yielding to other greenlets, so the first can
+    never finish: "database is locked". Taking this (cooperative) lock at a session's first write and
+    releasing it when the transaction ends makes in-process writers queue politely instead. Across
+    processes SQLite's own locking still applies; PostgreSQL needs none of this.
+    """
+
+    KEY = "forum.sqlite_write_lock"
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        # Created after gevent's monkey-patching in the served app, so waiting yields to other greenlets.
+        self._lock = threading.Lock()
+        self.timeout = timeout
+
+    def install(self, session_factory: sessionmaker[Session]) -> None:
+        event.listen(session_factory, "before_flush", lambda session, *_: self._acquire(session))
+        event.listen(session_factory, "do_orm_execute", self._on_execute)
+        event.listen(session_factory, "after_transaction_end", self._release)
+
+    def _on_execute(self, state: Any) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            self._acquire(state.session)
+
+    def _acquire(self, session: Session) -> None:
+        if session.info.get(self.KEY):
+            return
+        if not self._lock.acquire(timeout=self.timeout):
+            from forum.errors import Conflict
+
+            raise Conflict("The database is busy right now; please try again in a moment.", code="busy")
+        session.info[self.KEY] = True
+
+    def _release(self, session: Session, transaction: Any) -> None:
+        if transaction.parent is None and session.info.pop(self.KEY, False):
+            self._lock.release()
+
+
 def _app_context_id() -> int:
     # One session per application context: a request, a Socket.IO event or a CLI command.
     return id(g._get_current_object())
@@ -97,6 +138,8 @@ class Database:
         # expire_on_commit=False: after the boundary commits, broadcasters still read the objects.
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.session_factory, scopefunc=_app_context_id)
+        if self.engine.dialect.name == "sqlite":
+            SQLiteWriteLock().install(self.session_factory)
 
     def dispose(self) -> None:
         """Close every pooled connection (used by tests and at shutdown)."""

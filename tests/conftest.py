@@ -257,7 +257,10 @@ def live_client(app: Flask) -> Callable[..., Any]:
     made = []
 
     def factory(auth: dict[str, Any] | None = None, flask_client: FlaskClient | None = None) -> Any:
-        client = socketio.test_client(app, namespace=NAMESPACE, auth=auth, flask_test_client=flask_client)
+        # A Flask test client supplies what a real handshake has: cookies and a remote address.
+        client = socketio.test_client(
+            app, namespace=NAMESPACE, auth=auth, flask_test_client=flask_client or app.test_client()
+        )
         made.append(client)
         return client
 

@@ -39,6 +39,27 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> None:
         state["feed_enabled"] = data["enabled"]
         if "items" in data:
             state["feed"] = data["items"]
+    elif kind == "audience_question":
+        questions = state["questions"]
+        questions[:] = [q for q in questions if q["id"] != data["id"]]
+        if not data.get("removed") and data.get("status") not in {"withdrawn", "merged"}:
+            questions.append(data)
+            questions.sort(key=lambda q: (q["created_at"], q["id"]))
+    elif kind == "votes":
+        for question in state["questions"]:
+            if str(question["id"]) in data["counts"]:
+                question["votes"] = data["counts"][str(question["id"])]
+    elif kind == "highlight":
+        state["highlighted_question_id"] = data["question_id"]
+    elif kind == "audience_settings":
+        state["audience"] = data
+    elif kind == "poll":
+        state["polls"] = [p for p in state["polls"] if p["id"] != data["id"]] + [data]
+        state["polls"].sort(key=lambda p: (p["opened_at"], p["id"]))
+    elif kind == "poll_tally":
+        for poll in state["polls"]:
+            if poll["id"] == data["poll_id"]:
+                poll["tally"], poll["total"] = data["tally"], data["total"]
     elif kind == "written_answer":
         answers = state.setdefault("written_answers", [])
         key = (data["participant_id"], data["question_id"])
@@ -53,6 +74,7 @@ def comparable(state: dict[str, Any]) -> dict[str, Any]:
     clean = copy.deepcopy(state)
     clean.pop("server_time", None)
     clean.pop("seq", None)
+    clean.pop("mine", None)  # each member's own view, kept up to date by notices and acks
     return clean
 
 
@@ -71,6 +93,8 @@ class MirrorClient:
         self.sio.on("snapshot", self._on_snapshot, namespace=NAMESPACE)
         self.sio.on("delta", self._on_delta, namespace=NAMESPACE)
         self.sio.on("connect_error", self.connect_errors.append, namespace=NAMESPACE)
+        self.notices: list[dict[str, Any]] = []
+        self.sio.on("notice", self.notices.append, namespace=NAMESPACE)
 
     def connect(self, transports: tuple[str, ...] = ("websocket",)) -> MirrorClient:
         self.sio.connect(
@@ -124,6 +148,16 @@ class MirrorClient:
 
     def call(self, name: str, payload: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
         return self.sio.call(name, payload or {}, namespace=NAMESPACE, timeout=timeout)
+
+    def wait_until(self, predicate: Any, timeout: float = 15) -> bool:
+        """Wait (bounded) until ``predicate(state)`` holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.state is not None and predicate(self.state):
+                    return True
+            time.sleep(0.02)
+        return False
 
     def wait_for_seq(self, seq: int, timeout: float = 15) -> bool:
         deadline = time.monotonic() + timeout

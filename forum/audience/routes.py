@@ -42,7 +42,7 @@ def _audience_token() -> str:
 
 @bp.after_app_request
 def keep_audience_token(response: Response) -> Response:
-    token = g.get("new_audience_token")
+    token = g.pop("new_audience_token", None)
     if token:
         response.set_cookie(
             TOKEN_COOKIE,

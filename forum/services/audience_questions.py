@@ -45,7 +45,10 @@ def author_room(member: AudienceMember) -> str | None:
 
 
 def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
-    """Tell staff about any change; the audience when it concerns what they see; the author always."""
+    """Tell staff about any change; the audience when it concerns what they see; the author always.
+
+    A question that leaves the board also leaves the projector.
+    """
     staff = staff_payload(session, item)
     visible = item.status in VISIBLE_STATUSES
     public = None
@@ -61,6 +64,12 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
         public=public is not None,
         staff_data=staff,
     )
+    if was_visible and not visible:
+        state = live_state(session, item.event_id)
+        if state.highlighted_question_id == item.id:
+            state.highlighted_question_id = None
+            session.flush()
+            changes.record(session, item.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
     member = session.get(AudienceMember, item.member_id) if item.member_id else None
     room = author_room(member) if member else None
     if room:

@@ -58,8 +58,6 @@ def _decide(
     session.flush()
     log_action(session, actor.event_id, actor.label, action, f"question {item.id}", detail)
     announce(session, item, was_visible=was_visible)
-    if was_visible and status not in VISIBLE_STATUSES:
-        _clear_highlight(session, actor, item.id)
 
 
 def approve(session: Session, actor: LiveActor, question_id: int) -> None:
@@ -105,14 +103,6 @@ def pin(session: Session, actor: LiveActor, question_id: int, pinned: bool) -> N
         session.flush()
         log_action(session, actor.event_id, actor.label, "pin" if pinned else "unpin", f"question {item.id}")
         announce(session, item, was_visible=True)
-
-
-def _clear_highlight(session: Session, actor: LiveActor, question_id: int) -> None:
-    state = live_state(session, actor.event_id)
-    if state.highlighted_question_id == question_id:
-        state.highlighted_question_id = None
-        session.flush()
-        changes.record(session, actor.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
 
 
 def highlight(session: Session, actor: LiveActor, question_id: int | None) -> None:
@@ -167,8 +157,6 @@ def merge(session: Session, actor: LiveActor, question_id: int, into_id: int) ->
         f"into question {target.id}",
     )
     announce(session, duplicate, was_visible=was_visible)
-    if was_visible:
-        _clear_highlight(session, actor, duplicate.id)
     announce(session, target, was_visible=True)
     changes.tally_changed(session, actor.event_id, question_id=target.id)
 
