@@ -113,5 +113,28 @@ def set_password_command(email: str, password: str | None) -> None:
     )
 
 
+@forum_cli.command("purge-audience")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Days after an event ends (default: FORUM_AUDIENCE_RETENTION_DAYS, 30).",
+)
+@click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+def purge_audience_command(days: int | None, dry_run: bool) -> None:
+    """Remove unpublished audience content and audience tokens of events that ended long enough ago."""
+    from flask import current_app
+
+    from forum.db import utcnow
+    from forum.services.retention import purge_audience_data
+
+    days = current_app.config["AUDIENCE_RETENTION_DAYS"] if days is None else days
+    with unit_of_work() as session:
+        report = purge_audience_data(session, utcnow(), days, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    click.echo(("Dry run — nothing removed. " if dry_run else "") + report.describe())
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(forum_cli)

@@ -106,3 +106,20 @@ def test_sign_up_can_be_switched_off(app_config, database_url):
 
     app = create_app({**app_config, "DATABASE_URL": database_url, "ALLOW_SIGNUP": False})
     assert app.test_client().get("/auth/signup").status_code == 404
+
+
+def test_sign_in_attempts_are_rate_limited_per_network(app, client, make_organizer):
+    import limits
+
+    organizer = make_organizer()
+    app.extensions["forum.rate_limits"].items["signin"] = limits.parse("3/minute")
+    for _ in range(3):
+        assert (
+            client.post(
+                "/auth/signin", data={"email": organizer.email, "password": "wrong guess!"}
+            ).status_code
+            == 422
+        )
+    response = client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 422
+    assert "Too many sign-in attempts from your network" in response.get_data(as_text=True)

@@ -196,3 +196,42 @@ def test_pages_and_console_work_without_javascript(server, new_page, make_live_e
     audience = new_page(java_script_enabled=False)
     audience.goto(f"{server.url}/e/{live.event.slug}")
     audience.wait_for_selector(f"[data-region=current-question] >> text={live.questions[1].text}")
+
+
+def test_audience_questions_votes_and_polls_in_the_browser(server, new_page, make_live_event):
+    live = make_live_event()
+    console = new_page(viewport={"width": 1400, "height": 1000})
+    console.goto(f"{server.url}/invite/{live.tokens['moderator']}/live")
+    console.wait_for_selector("[data-region=connection][data-status=connected]")
+    console.click("form[data-action='session.start'] button")
+    asker = new_page()
+    asker.goto(f"{server.url}/e/{live.event.slug}")
+    asker.wait_for_selector("[data-region=connection][data-status=connected]")
+    voter = new_page()
+    voter.goto(f"{server.url}/e/{live.event.slug}")
+    voter.wait_for_selector("[data-region=connection][data-status=connected]")
+
+    asker.fill("#ask-text", "Who decides what is illegal content?")
+    asker.fill("#ask-name", "Minji")
+    asker.click("[data-region=ask] button[type=submit]")
+    asker.wait_for_selector("[data-region=my-questions] >> text=waiting for a moderator")
+    console.wait_for_selector("[data-region=queue] >> text=Who decides what is illegal content?")
+    console.click("[data-region=queue] form[data-action='moderation.approve'] button")
+    voter.wait_for_selector("[data-region=board] >> text=Who decides what is illegal content?")
+    asker.wait_for_selector("[data-region=my-questions] li", state="detached")
+
+    voter.click("[data-region=board] .vote-button")
+    voter.wait_for_selector("[data-region=board] .vote-button[aria-pressed=true]")
+    asker.wait_for_selector("[data-region=board] [data-field=votes] >> text=1")
+    console.wait_for_selector("[data-region=board] [data-field=votes] >> text=1")
+
+    console.click("form[data-action='poll.open'] button")
+    voter.wait_for_selector("[data-region=poll] >> text=Agree")
+    voter.click("[data-region=poll] button:has-text('Disagree')")
+    voter.wait_for_selector("[data-region=poll] >> text=100% (1)")
+    console.wait_for_selector("[data-region=polls] >> text=1 vote")
+
+    console.click("[data-region=board] form[data-action='moderation.highlight'] button")
+    projector = new_page(viewport={"width": 1600, "height": 900})
+    projector.goto(f"{server.url}/e/{live.event.slug}/projector")
+    projector.wait_for_selector("[data-region=highlight] >> text=Who decides what is illegal content?")

@@ -74,7 +74,7 @@ def event_page(slug: str) -> str:
         "audience/event.html",
         event=event,
         snap=snapshot,
-        view=present(snapshot),
+        view=present(snapshot, sort),
         sort=sort,
         form_client_id=secrets.token_hex(12),
     )

@@ -14,6 +14,7 @@ from forum.errors import DomainError
 from forum.extensions import login_manager
 from forum.models import Organizer
 from forum.services import accounts
+from forum.services.audience_identity import network_key
 from forum.web import attach_error, render_form
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -69,7 +70,10 @@ def sign_in() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             organizer = accounts.authenticate(
-                get_session(), email=form.email.data, password=form.password.data
+                get_session(),
+                email=form.email.data,
+                password=form.password.data,
+                network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
             )
         except DomainError as error:
             attach_error(form, error)

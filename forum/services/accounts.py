@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotAuthenticated
 from forum.models import Organizer
+from forum.services import rate_limits
 from forum.services.fields import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, clean_text
 
 _hasher = PasswordHasher()
@@ -62,8 +63,12 @@ def register_organizer(session: Session, *, email: str, display_name: str, passw
     return organizer
 
 
-def authenticate(session: Session, *, email: str, password: str) -> Organizer:
-    """Return the organizer whose credentials match; one vague error for any mismatch."""
+def authenticate(session: Session, *, email: str, password: str, network_key: str | None = None) -> Organizer:
+    """Return the organizer whose credentials match; one vague error for any mismatch.
+
+    Attempts count against the sign-in rate limit of the caller's network address.
+    """
+    rate_limits.enforce("signin", network_key)
     failure = NotAuthenticated("That e-mail address and password do not match an account.")
     try:
         email = normalise_email(email)

@@ -6,7 +6,15 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -116,3 +124,21 @@ class MoveForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
+
+
+class AudienceSettingsForm(FlaskForm):
+    questions_enabled = BooleanField("The audience may send questions")
+    premoderation = BooleanField(
+        "Pre-moderation", description="Questions wait for a moderator's approval before they appear."
+    )
+    word_list = TextAreaField(
+        "Word list",
+        validators=[Optional(), Length(max=ABOUT_MAX)],
+        description="One word or phrase per line. Questions containing one are held for review instead of "
+        "published. Latin-letter words match whole words; other scripts match anywhere.",
+    )
+    report_threshold = IntegerField(
+        "Hide a question after this many reports",
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+        description="It stays hidden until a moderator decides.",
+    )

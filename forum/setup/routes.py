@@ -11,8 +11,24 @@ from werkzeug.wrappers import Response
 from forum.db import get_session
 from forum.errors import DomainError, InvalidInput
 from forum.models import EventStatus, ParticipantRole
-from forum.services import agenda, contributions, events, invitations, panel
-from forum.setup.forms import EventForm, MoveForm, ParticipantForm, QuestionForm, StatusForm
+from forum.services import (
+    agenda,
+    contributions,
+    events,
+    invitations,
+    live_access,
+    moderation,
+    moderation_log,
+    panel,
+)
+from forum.setup.forms import (
+    AudienceSettingsForm,
+    EventForm,
+    MoveForm,
+    ParticipantForm,
+    QuestionForm,
+    StatusForm,
+)
 from forum.web import attach_error, public_url_for, render_form
 
 bp = Blueprint("setup", __name__, url_prefix="/manage")
@@ -290,3 +306,31 @@ def prepared_answers(event_id: int) -> str:
     panelists = [p for p in event.participants if p.role == ParticipantRole.PANELIST]
     answers = {p.id: contributions.prepared_answers(session, p) for p in panelists}
     return render_template("setup/prepared_answers.html", event=event, panelists=panelists, answers=answers)
+
+
+# --- audience settings and moderation log ----------------------------------------------------------
+
+
+@bp.route("/<id:event_id>/audience", methods=["GET", "POST"])
+def audience_settings(event_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    form = AudienceSettingsForm(obj=event)
+    if form.validate_on_submit():
+        try:
+            moderation.update_settings(
+                session,
+                live_access.organizer_actor(current_user, event),
+                questions_enabled=form.questions_enabled.data,
+                premoderation=form.premoderation.data,
+                word_list=form.word_list.data or "",
+                report_threshold=form.report_threshold.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            return render_form("setup/audience.html", form, event=event, log=[], failed=True)
+        flash("Audience settings saved.", "success")
+        return redirect(url_for(".audience_settings", event_id=event_id))
+    return render_form(
+        "setup/audience.html", form, event=event, log=moderation_log.entries(session, current_user, event_id)
+    )

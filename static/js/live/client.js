@@ -33,6 +33,42 @@ export function applyDelta(state, delta) {
       state.feed_enabled = data.enabled;
       if (Array.isArray(data.items)) state.feed = data.items;
       break;
+    case "audience_question": {
+      const list = state.questions;
+      const index = list.findIndex((q) => q.id === data.id);
+      if (index >= 0) list.splice(index, 1);
+      if (!data.removed && data.status !== "withdrawn" && data.status !== "merged") {
+        list.push(data);
+        list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id));
+      }
+      break;
+    }
+    case "votes":
+      for (const question of state.questions) {
+        const count = data.counts[String(question.id)];
+        if (count !== undefined) question.votes = count;
+      }
+      break;
+    case "highlight":
+      state.highlighted_question_id = data.question_id;
+      break;
+    case "audience_settings":
+      state.audience = data;
+      break;
+    case "poll": {
+      state.polls = state.polls.filter((p) => p.id !== data.id);
+      state.polls.push(data);
+      state.polls.sort((a, b) => (a.opened_at < b.opened_at ? -1 : a.opened_at > b.opened_at ? 1 : a.id - b.id));
+      break;
+    }
+    case "poll_tally": {
+      const poll = state.polls.find((p) => p.id === data.poll_id);
+      if (poll) {
+        poll.tally = data.tally;
+        poll.total = data.total;
+      }
+      break;
+    }
     case "written_answer": {
       const list = state.written_answers || (state.written_answers = []);
       const index = list.findIndex(
@@ -47,6 +83,18 @@ export function applyDelta(state, delta) {
     default:
       // Unknown types come from a newer server; the next snapshot will carry their effect.
       break;
+  }
+}
+
+// Private notices to an audience member about their own questions; they carry no sequence number.
+export function applyNotice(state, notice) {
+  const mine = state.mine || (state.mine = { blocked: false, questions: [], votes: [], poll_votes: {} });
+  if (notice.type === "my_question") {
+    const index = mine.questions.findIndex((q) => q.id === notice.question.id);
+    if (index >= 0) mine.questions[index] = notice.question;
+    else mine.questions.push(notice.question);
+  } else if (notice.type === "blocked") {
+    mine.blocked = notice.blocked;
   }
 }
 
@@ -79,6 +127,11 @@ export class LiveClient {
     });
     this.socket.on("snapshot", (snapshot) => this.applySnapshot(snapshot));
     this.socket.on("delta", (delta) => this.receive(delta));
+    this.socket.on("notice", (notice) => {
+      if (!this.state) return; // the coming snapshot already includes it
+      applyNotice(this.state, notice);
+      this.onState(this.state);
+    });
     return this;
   }
 

@@ -1,4 +1,5 @@
 // Moderator and scribe console. Controls are forms; here they go over the socket and the page redraws live.
+import { renderBoard, renderModerationSettings, renderPollList, renderQueue } from "./audience_view.js";
 import { bindActionForms, startLivePage } from "./page.js";
 import {
   el,
@@ -129,4 +130,10 @@ function render(root, state) {
     if (details) details.open = true;
   }
   renderWritten(root, state);
+  if (state.you.capabilities.includes("moderate")) {
+    renderModerationSettings(root, state);
+    renderQueue(root, state);
+    renderBoard(root, state, "votes", { staff: true });
+    renderPollList(root, state);
+  }
 }
