@@ -27,6 +27,13 @@ from forum.models.contributions import (
 from forum.models.events import Event, EventStatus, HostOrganisation
 from forum.models.live import LiveState, SpeakingTurn
 from forum.models.panel import Invitation, Participant, ParticipantRole
+from forum.models.publishing import (
+    CommentReport,
+    CommentStatus,
+    ReaderComment,
+    SearchEntry,
+    TranscriptVersion,
+)
 
 __all__ = [
     "AWAITING_STATUSES",
@@ -34,6 +41,8 @@ __all__ = [
     "AgendaQuestion",
     "AudienceMember",
     "AudienceQuestion",
+    "CommentReport",
+    "CommentStatus",
     "Contribution",
     "ContributionKind",
     "ContributionRevision",
@@ -55,6 +64,9 @@ __all__ = [
     "QuestionReport",
     "QuestionStatus",
     "QuestionVote",
+    "ReaderComment",
+    "SearchEntry",
     "SpeakingTurn",
     "SubmissionReceipt",
+    "TranscriptVersion",
 ]

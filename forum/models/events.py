@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, text, true
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import Base, utcnow
@@ -65,6 +65,7 @@ class Event(Base):
     premoderation: Mapped[bool] = mapped_column(default=True, server_default=true())
     word_list: Mapped[str | None] = mapped_column(Text)  # one term per line; matches are held for review
     report_threshold: Mapped[int] = mapped_column(default=3, server_default=text("3"))
+    comments_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
