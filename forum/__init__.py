@@ -72,10 +72,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from forum.archive.routes import bp as archive_bp
     from forum.audience.routes import bp as audience_bp
     from forum.auth.routes import bp as auth_bp
     from forum.invitations.routes import bp as invitations_bp
     from forum.live.routes import bp as live_bp
+    from forum.publishing.routes import bp as publishing_bp
     from forum.setup.routes import bp as setup_bp
     from forum.site.routes import bp as site_bp
 
@@ -85,3 +87,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(audience_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(publishing_bp)
+    app.register_blueprint(archive_bp)

@@ -19,6 +19,7 @@ DEFAULT_RATE_LIMITS = {
     "vote": "60/minute",
     "report": "10/minute",
     "poll_vote": "20/minute",
+    "comment": "5/minute",
     "network": "300/minute",  # all audience actions from one network address together
     "signin": "20/hour",  # sign-in attempts per network address
 }

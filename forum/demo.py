@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput
 from forum.models import Event, EventStatus, Organizer
-from forum.services import accounts, agenda, contributions, events, panel
+from forum.services import accounts, agenda, contributions, events, panel, publishing
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class DemoResult:
     def describe(self) -> str:
         if not self.created:
             return f"The demo event '{self.event_slug}' is already loaded; nothing changed."
-        lines = [f"Loaded the demo event '{self.event_slug}'."]
+        lines = [f"Loaded the demo event '{self.event_slug}'; its record is at /archive/{self.event_slug}."]
         if self.organizer_password:
             lines.append(
                 f"Demo organizer: {self.organizer_email} with password {self.organizer_password} "
@@ -111,6 +111,8 @@ def load_demo(session: Session, path: Path) -> DemoResult:
                 raise InvalidInput(f"The seed file gives an answer for unknown panelist {short_name!r}.")
             contributions.save_prepared_answer(session, by_short_name[short_name], question.id, text)
     events.change_status(session, organizer, event.id, EventStatus.SCHEDULED)
+    if seed.get("publish", {}).get("record"):
+        publishing.publish(session, organizer, event.id)
     return DemoResult(
         event_slug=slug, created=True, organizer_email=organizer.email, organizer_password=password
     )

@@ -97,8 +97,25 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def record_date(record: dict[str, Any]) -> str:
+    """A record's start as "23 November 2024, 14:00 (Asia/Seoul)"."""
+    event = record["event"]
+    start = datetime.fromisoformat(event["starts_at"].replace("Z", "+00:00")).astimezone(
+        ZoneInfo(event["timezone"])
+    )
+    return f"{start.day} {start:%B %Y, %H:%M} ({event['timezone']})"
+
+
+def duration_filter(seconds: float) -> str:
+    from forum.archive.document import duration
+
+    return duration(seconds)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RecordIdConverter
+    app.add_template_filter(record_date, "record_date")
+    app.add_template_filter(duration_filter, "duration")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(iso_local_time, "iso_local_time")
     app.add_template_global(public_url_for, "public_url_for")

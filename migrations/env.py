@@ -6,6 +6,7 @@ from alembic import context
 
 import forum.models  # noqa: F401 - registers every table on the metadata
 from forum.db import Base, UTCDateTime
+from forum.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -50,6 +51,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

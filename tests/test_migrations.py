@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from forum import create_app
 from forum.db import Base
+from forum.migrate import include_object
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -44,7 +45,9 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url, ap
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
     assert runner.invoke(args=["forum", "upgrade"]).exit_code == 0, "upgrading twice is harmless"

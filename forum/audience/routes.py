@@ -32,7 +32,7 @@ CONFIRMATIONS = {
 }
 
 
-def _audience_token() -> str:
+def audience_token() -> str:
     """This browser's audience identity, minted on its first visit."""
     token = request.cookies.get(TOKEN_COOKIE)
     if token_hash(token) is None:
@@ -58,7 +58,7 @@ def keep_audience_token(response: Response) -> Response:
 def _actor(event: Event) -> LiveActor:
     return audience_actor(
         event,
-        token_hash(_audience_token()),
+        token_hash(audience_token()),
         network_key(current_app.config["SECRET_KEY"], request.remote_addr),
     )
 

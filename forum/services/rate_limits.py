@@ -19,6 +19,7 @@ FRIENDLY = {
     "vote": "You are voting very quickly.",
     "report": "You have sent many reports in a short time.",
     "poll_vote": "You are voting very quickly.",
+    "comment": "You are commenting faster than readers can follow.",
     "network": "Many requests are coming from your network right now.",
     "signin": "Too many sign-in attempts from your network.",
 }

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Float, Integer, column, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from forum.models import Event, EventStatus, SearchEntry
@@ -120,7 +120,7 @@ def search(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
         ranked = text(
             "SELECT rowid AS id, bm25(search_fts) AS rank FROM search_fts WHERE search_fts MATCH :q"
         )
-        sub = ranked.columns(id=SearchEntry.id.type).bindparams(q=match).subquery()
+        sub = ranked.columns(column("id", Integer), column("rank", Float)).bindparams(q=match).subquery()
         query_stmt = base.join(sub, sub.c.id == SearchEntry.id).order_by(sub.c.rank).limit(limit)
     else:
         tsquery = " & ".join(token + (":*" if prefix else "") for token, prefix in tokens)

@@ -1,0 +1,1 @@
+"""The public archive: published records, their exports, search, the feed, reader comments."""

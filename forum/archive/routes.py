@@ -1,0 +1,232 @@
+"""The archive: published records to browse, search, cite and export."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from forum.archive import formats
+from forum.archive.document import panelist as find_panelist
+from forum.archive.pdf import render_pdf
+from forum.audience.routes import audience_token
+from forum.db import get_session
+from forum.errors import DomainError
+from forum.models import Event, EventStatus, Participant, ParticipantRole, TranscriptVersion
+from forum.services import comments, publishing, search
+from forum.services.audience_identity import network_key, token_hash
+from forum.services.live_access import LiveActor, audience_actor
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+
+FORMAT = "any(md,txt,json,pdf)"
+IMMUTABLE = "public, max-age=31536000, immutable"
+CURRENT = "public, max-age=300"
+
+
+def _export(content: dict[str, Any], fmt: str, key: str | None, html: str | None = None) -> Response:
+    if fmt == "pdf":
+        body: bytes | str = render_pdf(html or "", request.url_root)
+    elif fmt == "md":
+        body = formats.markdown_panelist(content, key) if key else formats.markdown_full(content)
+    elif fmt == "txt":
+        body = formats.text_panelist(content, key) if key else formats.text_full(content)
+    else:
+        body = formats.json_full(content) if key is None else formats.json_panelist(content, key)
+    response = Response(body, mimetype=formats.MEDIA_TYPES[fmt].split(";")[0])
+    response.headers["Content-Type"] = formats.MEDIA_TYPES[fmt]
+    stem = content["event"]["slug"] + (f"-{key}" if key else "") + f"-v{content['version']['number']}"
+    disposition = "attachment" if fmt == "pdf" else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(stem)}.{fmt}"
+    return response
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _page(
+    event: Event,
+    version: TranscriptVersion,
+    *,
+    key: str | None,
+    fmt: str | None,
+    printing: bool = False,
+    pinned: bool = False,
+) -> Response:
+    content = version.content
+    if key is not None and find_panelist(content, key) is None:
+        abort(404)
+    latest = publishing.latest_version(get_session(), event.id)
+    if fmt and fmt != "pdf":
+        response = _export(content, fmt, key)
+    else:
+        html = render_template(
+            "archive/panelist.html" if key else "archive/record.html",
+            record=content,
+            event=event,
+            key=key,
+            person=find_panelist(content, key) if key else None,
+            latest_number=latest.number if latest else version.number,
+            pinned=pinned,
+            printing=printing or fmt == "pdf",
+            comments=comments.visible_by_anchor(get_session(), event.id) if not pinned and not fmt else {},
+            comments_enabled=event.comments_enabled and not pinned,
+            form_client_id=secrets.token_hex(12),
+        )
+        response = (
+            _export(content, "pdf", key, html) if fmt == "pdf" else Response(html, mimetype="text/html")
+        )
+    response.headers["Cache-Control"] = IMMUTABLE if pinned else CURRENT
+    return response
+
+
+@bp.get("/<slug>")
+@bp.get(f"/<slug>.<{FORMAT}:fmt>")
+def record(slug: str, fmt: str | None = None) -> Response:
+    event, version = publishing.readable_version(get_session(), slug)
+    return _page(event, version, key=None, fmt=fmt)
+
+
+@bp.get("/<slug>/panelists/<key>")
+@bp.get(f"/<slug>/panelists/<key>.<{FORMAT}:fmt>")
+def panelist_record(slug: str, key: str, fmt: str | None = None) -> Response:
+    event, version = publishing.readable_version(get_session(), slug)
+    return _page(event, version, key=key, fmt=fmt)
+
+
+@bp.get("/<slug>/versions/<id:number>")
+@bp.get(f"/<slug>/versions/<id:number>.<{FORMAT}:fmt>")
+def version_record(slug: str, number: int, fmt: str | None = None) -> Response:
+    event, version = publishing.readable_version(get_session(), slug, number)
+    return _page(event, version, key=None, fmt=fmt, pinned=True)
+
+
+@bp.get("/<slug>/versions/<id:number>/panelists/<key>")
+@bp.get(f"/<slug>/versions/<id:number>/panelists/<key>.<{FORMAT}:fmt>")
+def version_panelist_record(slug: str, number: int, key: str, fmt: str | None = None) -> Response:
+    event, version = publishing.readable_version(get_session(), slug, number)
+    return _page(event, version, key=key, fmt=fmt, pinned=True)
+
+
+@bp.get("/<slug>/versions")
+def versions(slug: str) -> str:
+    session = get_session()
+    event = publishing.published_event(session, slug)
+    return render_template(
+        "archive/versions.html", event=event, versions=publishing.versions(session, event.id)
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    host, panelist, year = (request.args.get(k, "").strip() for k in ("host", "panelist", "year"))
+    published = list(
+        session.scalars(
+            select(Event).where(Event.status == EventStatus.PUBLISHED).order_by(Event.starts_at.desc())
+        )
+    )
+    people = session.execute(
+        select(Participant.event_id, Participant.display_name).where(
+            Participant.event_id.in_([e.id for e in published]), Participant.role == ParticipantRole.PANELIST
+        )
+    ).all()
+    panel: dict[int, list[str]] = {}
+    for event_id, name in people:
+        panel.setdefault(event_id, []).append(name)
+    shown = [
+        e
+        for e in published
+        if (not host or e.host.name == host)
+        and (not panelist or panelist in panel.get(e.id, []))
+        and (not year or str(e.starts_at.astimezone().year) == year)
+    ]
+    return render_template(
+        "archive/index.html",
+        events=shown,
+        panel=panel,
+        hosts=sorted({e.host.name for e in published}),
+        panelists=sorted({name for names in panel.values() for name in names}),
+        years=sorted({str(e.starts_at.year) for e in published}, reverse=True),
+        chosen={"host": host, "panelist": panelist, "year": year},
+    )
+
+
+@bp.get("/search")
+def search_page() -> str:
+    query = request.args.get("q", "").strip()[:200]
+    hits = search.search(get_session(), query) if query else []
+    return render_template("archive/search.html", query=query, hits=hits)
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    session = get_session()
+    rows = session.execute(
+        select(Event, TranscriptVersion)
+        .join(TranscriptVersion, TranscriptVersion.event_id == Event.id)
+        .where(Event.status == EventStatus.PUBLISHED)
+        .order_by(TranscriptVersion.published_at.desc())
+        .limit(50)
+    ).all()
+    latest: dict[int, tuple[Event, TranscriptVersion]] = {}
+    for event, version in rows:
+        latest.setdefault(event.id, (event, version))
+    xml = render_template(
+        "archive/feed.xml", entries=list(latest.values()), updated=rows[0][1].published_at if rows else None
+    )
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def _reader(event: Event) -> LiveActor:
+    """A reader commenting or reporting: identified like the audience, by the browser's random token."""
+    return audience_actor(
+        event,
+        token_hash(audience_token()),
+        network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+    )
+
+
+def _anchors(content: dict[str, Any]) -> set[str]:
+    return {item["anchor"] for q in content["questions"] for item in q["contributions"]}
+
+
+@bp.post("/<slug>/comments")
+def post_comment(slug: str) -> Response:
+    session = get_session()
+    event, version = publishing.readable_version(session, slug)
+    anchor = request.form.get("anchor", "")
+    try:
+        comments.post(
+            session,
+            _reader(event),
+            anchor=anchor,
+            anchors=_anchors(version.content),
+            text=request.form.get("text"),
+            display_name=request.form.get("display_name"),
+            client_id=request.form.get("client_id"),
+        )
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Thank you — your comment is posted.", "success")
+    return redirect(url_for(".record", slug=slug) + f"#{anchor}", code=303)
+
+
+@bp.post("/<slug>/comments/<id:comment_id>/report")
+def report_comment(slug: str, comment_id: int) -> Response:
+    session = get_session()
+    event, _version = publishing.readable_version(session, slug)
+    try:
+        comments.report(session, _reader(event), comment_id, request.form.get("client_id"))
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Thank you — the organizer will look at it.", "success")
+    return redirect(url_for(".record", slug=slug) + f"#comment-{comment_id}", code=303)

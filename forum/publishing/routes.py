@@ -1,0 +1,243 @@
+"""The organizer's review editor (corrections, order, hiding, merging), preview, publishing and comments;
+the panelist's review page reached through their invitation link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from forum.db import get_session, utcnow
+from forum.errors import DomainError, InvalidInput
+from forum.live import protocol
+from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
+from forum.services import comments, events, invitations, live_access, moderation, publishing, review
+from forum.services.live_core import revision_counts
+from forum.services.record import build_record, ordered_contributions
+
+bp = Blueprint("publishing", __name__)
+
+
+def _back(event_id: int, anchor: str = "") -> Response:
+    return redirect(url_for(".editor", event_id=event_id) + (f"#{anchor}" if anchor else ""), code=303)
+
+
+def _attempt(action: Callable[[], object], event_id: int, done: str, anchor: str = "") -> Response:
+    """Run one service call for a form post; refusals come back as a message on the editor."""
+    session = get_session()
+    try:
+        action()
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return _back(event_id, anchor)
+
+
+@bp.get("/manage/<id:event_id>/record")
+@login_required
+def editor(event_id: int) -> str:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id, with_panel=True)
+    items = ordered_contributions(session, event_id)
+    counts = revision_counts(session, [c.id for c in items])
+    audience = session.scalars(
+        select(AudienceQuestion)
+        .where(AudienceQuestion.event_id == event_id, AudienceQuestion.status.in_(VISIBLE_STATUSES))
+        .order_by(AudienceQuestion.created_at)
+    ).all()
+    return render_template(
+        "publishing/editor.html",
+        event=event,
+        items=items,
+        counts=counts,
+        people={p.id: p for p in event.participants},
+        audience=audience,
+        versions=publishing.versions(session, event_id),
+        comment_list=comments.for_moderation(session, current_user, event_id),
+    )
+
+
+@bp.get("/manage/<id:event_id>/record/preview")
+@login_required
+def preview(event_id: int) -> str:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    content = build_record(session, event_id)
+    latest = publishing.latest_version(session, event_id)
+    number = (latest.number if latest else 0) + 1
+    content["version"] = {
+        "number": number,
+        "published_at": protocol.timestamp(utcnow()),
+        "correction_note": None,
+        "previous_versions": [],
+    }
+    return render_template(
+        "archive/record.html",
+        record=content,
+        event=event,
+        key=None,
+        person=None,
+        latest_number=number,
+        pinned=False,
+        printing=False,
+        comments={},
+        comments_enabled=False,
+        form_client_id="",
+        preview=True,
+    )
+
+
+OPERATIONS = {"correct", "up", "down", "hide", "show", "merge", "refile"}
+
+
+@bp.post("/manage/<id:event_id>/record/contributions/<id:contribution_id>/<op>")
+@login_required
+def contribution(event_id: int, contribution_id: int, op: str) -> Response:
+    if op not in OPERATIONS:
+        flash("Unknown change.", "error")
+        return _back(event_id)
+    session = get_session()
+    form = request.form
+    calls = {
+        "correct": lambda: review.correct(
+            session, current_user, event_id, contribution_id, form.get("text", "")
+        ),
+        "up": lambda: review.move(session, current_user, event_id, contribution_id, -1),
+        "down": lambda: review.move(session, current_user, event_id, contribution_id, +1),
+        "hide": lambda: review.set_hidden(session, current_user, event_id, contribution_id, True),
+        "show": lambda: review.set_hidden(session, current_user, event_id, contribution_id, False),
+        "merge": lambda: review.merge_into_previous(session, current_user, event_id, contribution_id),
+        "refile": lambda: review.refile(
+            session, current_user, event_id, contribution_id, _form_int("question_id")
+        ),
+    }
+    messages = {
+        "correct": "Correction saved; the earlier wording stays in the history.",
+        "up": "Moved up.",
+        "down": "Moved down.",
+        "hide": "Left out of the record.",
+        "show": "Back in the record.",
+        "merge": "Merged into the previous contribution.",
+        "refile": "Filed under the other question.",
+    }
+    return _attempt(calls[op], event_id, messages[op], f"c{contribution_id}")
+
+
+def _form_int(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        raise InvalidInput(f"Choose a {name.replace('_', ' ')}.")
+    return int(value)
+
+
+@bp.post("/manage/<id:event_id>/record/audience/<id:question_id>/<taken>")
+@login_required
+def audience_question(event_id: int, question_id: int, taken: str) -> Response:
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    actor = live_access.organizer_actor(current_user, event)
+    return _attempt(
+        lambda: moderation.mark_answered(session, actor, question_id, taken == "taken"),
+        event_id,
+        "Saved.",
+        "audience",
+    )
+
+
+@bp.post("/manage/<id:event_id>/record/publish")
+@login_required
+def publish(event_id: int) -> Response:
+    session = get_session()
+    try:
+        version = publishing.publish(session, current_user, event_id, request.form.get("correction_note"))
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return _back(event_id, "publish")
+    flash(f"Version {version.number} is published.", "success")
+    return redirect(
+        url_for("archive.record", slug=events.owned_event(session, current_user, event_id).slug), code=303
+    )
+
+
+@bp.post("/manage/<id:event_id>/record/unpublish")
+@login_required
+def unpublish(event_id: int) -> Response:
+    session = get_session()
+    return _attempt(
+        lambda: publishing.unpublish(session, current_user, event_id),
+        event_id,
+        "The record is no longer public.",
+        "publish",
+    )
+
+
+@bp.post("/manage/<id:event_id>/record/comments")
+@login_required
+def comment_settings(event_id: int) -> Response:
+    session = get_session()
+    enabled = request.form.get("enabled") == "true"
+    return _attempt(
+        lambda: comments.set_enabled(session, current_user, event_id, enabled),
+        event_id,
+        "Reader comments are " + ("on." if enabled else "off."),
+        "comments",
+    )
+
+
+@bp.post("/manage/<id:event_id>/record/comments/<id:comment_id>/<decision>")
+@login_required
+def comment_decision(event_id: int, comment_id: int, decision: str) -> Response:
+    session = get_session()
+    visible = decision == "show"
+    return _attempt(
+        lambda: comments.decide(session, current_user, event_id, comment_id, visible),
+        event_id,
+        "Comment shown." if visible else "Comment hidden.",
+        "comments",
+    )
+
+
+# --- panelists review their own answers ------------------------------------------------------------
+
+
+@bp.route("/invite/<token>/review", methods=["GET", "POST"])
+def panelist_review(token: str) -> Response | str:
+    session = get_session()
+    person: Participant = invitations.participant_for_token(session, token)
+    if request.method == "POST":
+        try:
+            if request.form.get("op") == "approve-all":
+                review.approve(session, person)
+                message = "All your answers are approved as they now read."
+            else:
+                # Approving what is in the box: a changed text is saved as a correction first.
+                review.revise_own(session, person, _form_int("contribution_id"), request.form.get("text", ""))
+                message = (
+                    "Approved."
+                    if request.form.get("op") == "approve"
+                    else "Your correction is saved and approved."
+                )
+        except DomainError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(message, "success")
+        return redirect(url_for(".panelist_review", token=token), code=303)
+    questions = {
+        q.id: q
+        for q in session.scalars(select(AgendaQuestion).where(AgendaQuestion.event_id == person.event_id))
+    }
+    return render_template(
+        "publishing/panelist_review.html",
+        person=person,
+        event=session.get(Event, person.event_id),
+        items=review.own_items(session, person),
+        questions=questions,
+        token=token,
+    )

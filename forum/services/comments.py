@@ -1,0 +1,178 @@
+"""Reader comments on the answers of a published record, under the audience's rules: rate limits,
+the word list, and automatic hiding after the report threshold until a moderator decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum.errors import Conflict, NotFound
+from forum.models import CommentReport, CommentStatus, Event, EventStatus, Organizer, ReaderComment
+from forum.services import audience_identity, rate_limits
+from forum.services.events import owned_event
+from forum.services.fields import clean_text
+from forum.services.live_access import LiveActor
+from forum.services.moderation_log import log_action
+from forum.services.word_list import matching_terms
+
+TEXT_MAX = 2000
+NAME_MAX = 60
+
+
+def _event(session: Session, actor: LiveActor) -> Event:
+    event = session.get(Event, actor.event_id)
+    if event is None or event.status != EventStatus.PUBLISHED:
+        raise NotFound("There is no published record here.")
+    if not event.comments_enabled:
+        raise Conflict("Comments are switched off for this record.", code="comments_closed")
+    return event
+
+
+def post(
+    session: Session,
+    actor: LiveActor,
+    *,
+    anchor: str,
+    anchors: set[str],
+    text: Any,
+    display_name: Any,
+    client_id: Any,
+) -> dict[str, Any]:
+    """Comment on one answer (an anchor of the record); held for review if it hits the word list."""
+    event = _event(session, actor)
+    member = audience_identity.member_for(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "comment")
+    if earlier is not None:
+        return earlier
+    if member.blocked_at is not None:
+        raise Conflict("A moderator has stopped you from posting in this event.", code="blocked")
+    if anchor not in anchors:
+        raise NotFound("There is no such answer in this record.")
+    rate_limits.enforce("network", actor.network_key)
+    rate_limits.enforce("comment", f"member:{member.id}")
+    text = (
+        clean_text(
+            text if isinstance(text, str) else "",
+            field="text",
+            label="Your comment",
+            max_length=TEXT_MAX,
+            multiline=True,
+        )
+        or ""
+    )
+    name = clean_text(
+        display_name if isinstance(display_name, str) else "",
+        field="display_name",
+        label="Your name",
+        max_length=NAME_MAX,
+        required=False,
+    )
+    terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
+    comment = ReaderComment(
+        event_id=event.id,
+        member_id=member.id,
+        anchor=anchor,
+        display_name=name,
+        text=text,
+        status=CommentStatus.HELD if terms else CommentStatus.VISIBLE,
+        held_reason=("matches the word list: " + ", ".join(terms)) if terms else None,
+    )
+    session.add(comment)
+    session.flush()
+    if terms:
+        log_action(session, event.id, "automatic", "hold", f"comment {comment.id}", comment.held_reason)
+    result = {"comment_id": comment.id, "status": comment.status.value}
+    audience_identity.keep_receipt(session, member, client_id, "comment", result)
+    return result
+
+
+def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) -> dict[str, Any]:
+    """Report a visible comment; at the event's threshold it is hidden until a moderator decides."""
+    event = _event(session, actor)
+    member = audience_identity.member_for(session, actor)
+    client_id = audience_identity.clean_client_id(client_id)
+    earlier = audience_identity.earlier_result(session, member, client_id, "comment_report")
+    if earlier is not None:
+        return earlier
+    comment = session.get(ReaderComment, comment_id)
+    if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
+        raise NotFound("That comment is not shown here.")
+    rate_limits.enforce("network", actor.network_key)
+    rate_limits.enforce("report", f"member:{member.id}")
+    if (
+        session.scalar(
+            select(CommentReport.id).where(
+                CommentReport.comment_id == comment.id, CommentReport.member_id == member.id
+            )
+        )
+        is None
+    ):
+        session.add(CommentReport(comment_id=comment.id, member_id=member.id))
+        session.flush()
+    count = session.scalar(
+        select(func.count()).select_from(CommentReport).where(CommentReport.comment_id == comment.id)
+    )
+    hidden = count >= event.report_threshold
+    if hidden:
+        comment.status = CommentStatus.HIDDEN
+        comment.held_reason = f"hidden after {count} reports"
+        log_action(session, event.id, "automatic", "hide", f"comment {comment.id}", comment.held_reason)
+    session.flush()
+    result = {"comment_id": comment.id, "hidden": hidden}
+    audience_identity.keep_receipt(session, member, client_id, "comment_report", result)
+    return result
+
+
+def visible_by_anchor(session: Session, event_id: int) -> dict[str, list[ReaderComment]]:
+    comments: dict[str, list[ReaderComment]] = {}
+    for comment in session.scalars(
+        select(ReaderComment)
+        .where(ReaderComment.event_id == event_id, ReaderComment.status == CommentStatus.VISIBLE)
+        .order_by(ReaderComment.created_at)
+    ):
+        comments.setdefault(comment.anchor, []).append(comment)
+    return comments
+
+
+def for_moderation(session: Session, organizer: Organizer, event_id: int) -> list[ReaderComment]:
+    owned_event(session, organizer, event_id)
+    return list(
+        session.scalars(
+            select(ReaderComment)
+            .where(ReaderComment.event_id == event_id)
+            .order_by(ReaderComment.created_at.desc())
+        )
+    )
+
+
+def decide(session: Session, organizer: Organizer, event_id: int, comment_id: int, visible: bool) -> None:
+    """The organizer shows or hides a comment; logged."""
+    owned_event(session, organizer, event_id)
+    comment = session.get(ReaderComment, comment_id)
+    if comment is None or comment.event_id != event_id:
+        raise NotFound("There is no such comment on this record.")
+    comment.status = CommentStatus.VISIBLE if visible else CommentStatus.HIDDEN
+    if visible:
+        comment.held_reason = None
+    session.flush()
+    log_action(
+        session, event_id, organizer.display_name, "show" if visible else "hide", f"comment {comment.id}"
+    )
+
+
+def set_enabled(session: Session, organizer: Organizer, event_id: int, enabled: bool) -> None:
+    event = owned_event(session, organizer, event_id)
+    if event.comments_enabled != enabled:
+        event.comments_enabled = enabled
+        session.flush()
+        log_action(
+            session,
+            event_id,
+            organizer.display_name,
+            "settings",
+            None,
+            f"comments={'on' if enabled else 'off'}",
+        )

@@ -1,0 +1,166 @@
+"""Publishing the record: numbered immutable versions, corrections with a note, unpublishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum.db import utcnow
+from forum.errors import Conflict, InvalidInput, NotFound
+from forum.live import protocol
+from forum.models import Event, EventStatus, Organizer, TranscriptVersion
+from forum.services import search
+from forum.services.events import owned_event
+from forum.services.fields import SUMMARY_MAX, clean_text, is_slug
+from forum.services.record import build_record
+
+PUBLISHABLE = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.ENDED, EventStatus.PUBLISHED}
+
+
+def latest_version(session: Session, event_id: int) -> TranscriptVersion | None:
+    return session.scalar(
+        select(TranscriptVersion)
+        .where(TranscriptVersion.event_id == event_id)
+        .order_by(TranscriptVersion.number.desc())
+        .limit(1)
+    )
+
+
+def versions(session: Session, event_id: int) -> list[TranscriptVersion]:
+    return list(
+        session.scalars(
+            select(TranscriptVersion)
+            .where(TranscriptVersion.event_id == event_id)
+            .order_by(TranscriptVersion.number)
+        )
+    )
+
+
+def search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, str]]:
+    """The searchable pieces of a record: the event, each question, each answer, each audience question."""
+    people = {p["key"]: p for p in content["moderators"] + content["panelists"]}
+    event = content["event"]
+    entries: list[tuple[str | None, str, str, str]] = [
+        (
+            None,
+            "event",
+            event["title"],
+            "\n".join(filter(None, [event["summary"], content["host"]["name"], content["host"]["about"]])),
+        ),
+    ]
+    for question in content["questions"]:
+        heading = f"{question['number']}. {question['text']}"
+        entries.append(
+            (
+                question["anchor"],
+                "question",
+                heading,
+                question["prompt"]["text"] if question["prompt"] else "",
+            )
+        )
+        for item in question["contributions"]:
+            speaker = people.get(item["speaker"] or "", {})
+            label = speaker.get("short_name") or "Unattributed"
+            entries.append((item["anchor"], "answer", f"{label} — {heading}", item["text"]))
+        for audience in question["audience_questions"]:
+            entries.append(
+                (question["anchor"], "audience_question", f"From the audience — {heading}", audience["text"])
+            )
+    return entries
+
+
+def publish(
+    session: Session, organizer: Organizer, event_id: int, correction_note: str | None = None
+) -> TranscriptVersion:
+    """Publish the record as its next version. Versions after the first need a correction note."""
+    event = owned_event(session, organizer, event_id)
+    if event.status == EventStatus.LIVE:
+        raise Conflict("End the live session before publishing its record.")
+    if event.status not in PUBLISHABLE:
+        raise Conflict(f"An event that is {event.status.value} cannot be published.")
+    previous = latest_version(session, event.id)
+    note = clean_text(
+        correction_note,
+        field="correction_note",
+        label="Correction note",
+        max_length=SUMMARY_MAX,
+        required=False,
+        multiline=True,
+    )
+    if previous is not None and not note:
+        message = "Say what this new version corrects; readers see the note on the record."
+        raise InvalidInput(message, fields={"correction_note": message})
+    number = (previous.number if previous else 0) + 1
+    content = build_record(session, event.id)
+    now = utcnow()
+    content["version"] = {
+        "number": number,
+        "published_at": protocol.timestamp(now),
+        "correction_note": note,
+        "previous_versions": [
+            {
+                "number": v.number,
+                "published_at": protocol.timestamp(v.published_at),
+                "correction_note": v.correction_note,
+            }
+            for v in versions(session, event.id)
+        ],
+    }
+    version = TranscriptVersion(
+        event_id=event.id,
+        number=number,
+        content=content,
+        correction_note=note,
+        published_at=now,
+        published_by=organizer.display_name,
+    )
+    session.add(version)
+    event.status = EventStatus.PUBLISHED
+    session.flush()
+    search.replace_entries(session, event.id, search_entries(content))
+    return version
+
+
+def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
+    """Hide the record (every version) from the archive; publishing again makes a new version."""
+    event = owned_event(session, organizer, event_id)
+    if event.status != EventStatus.PUBLISHED:
+        raise Conflict("The record is not published.")
+    event.status = EventStatus.ENDED
+    search.remove_entries(session, event.id)
+    session.flush()
+
+
+def published_event(session: Session, slug: str) -> Event:
+    """A published event by slug, for readers; anything else is NotFound."""
+    event = session.scalar(select(Event).where(Event.slug == slug)) if is_slug(slug) else None
+    if event is None or event.status != EventStatus.PUBLISHED:
+        raise NotFound("There is no published record at this address.")
+    return event
+
+
+def readable_version(
+    session: Session, slug: str, number: int | None = None
+) -> tuple[Event, TranscriptVersion]:
+    """The current (or a numbered) version of a published record."""
+    event = published_event(session, slug)
+    if number is None:
+        version = latest_version(session, event.id)
+    else:
+        version = session.scalar(
+            select(TranscriptVersion).where(
+                TranscriptVersion.event_id == event.id, TranscriptVersion.number == number
+            )
+        )
+    if version is None:
+        raise NotFound("This record has no such version.")
+    return event, version
+
+
+def published_count(session: Session) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Event).where(Event.status == EventStatus.PUBLISHED))
+        or 0
+    )
