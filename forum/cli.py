@@ -138,3 +138,86 @@ def purge_audience_command(days: int | None, dry_run: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(forum_cli)
+
+
+@forum_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--organizer", "email", help="E-mail of the organizer who will own the draft (default: the only one)."
+)
+@click.option("--title", help="Title of the event (default: taken from the file).")
+@click.option("--host", help="Host organisation (default: taken from the file).")
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="When the debate took place, e.g. 2024-11-23 or 2024-11-23T14:00.",
+)
+@click.option("--timezone", default="UTC", show_default=True, help="Time zone of --date, e.g. Asia/Seoul.")
+@click.option("--language", default="en", show_default=True)
+@click.option("--speaker", help="Whose answers a panel summary holds, when the file does not say.")
+@click.option("--moderator", help="Who moderates a speaker-labelled transcript (default: the first speaker).")
+def import_command(
+    path: Path,
+    email: str | None,
+    title: str | None,
+    host: str | None,
+    when,
+    timezone: str,
+    language: str,
+    speaker: str | None,
+    moderator: str | None,
+) -> None:
+    """Turn an existing record (numbered panel summary or speaker-labelled transcript) into a draft event."""
+    from forum.services.importer import create_draft, detect_and_parse
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path.name} is not UTF-8 text.") from None
+    try:
+        with unit_of_work() as session:
+            owners = list(session.scalars(select(Organizer).order_by(Organizer.id)))
+            if email:
+                owner = next((o for o in owners if o.email == email.strip().lower()), None)
+                if owner is None:
+                    raise click.ClickException(f"No organizer has the e-mail address {email}.")
+            elif len(owners) == 1:
+                owner = owners[0]
+            else:
+                raise click.ClickException("Say which organizer owns the draft with --organizer EMAIL.")
+            parsed = detect_and_parse(text, speaker=speaker, moderator=moderator)
+            event = create_draft(
+                session,
+                owner,
+                parsed,
+                title=title,
+                host=host,
+                when=when,
+                timezone=timezone,
+                language=language,
+                source=path.name,
+            )
+            slug, event_id = event.slug, event.id
+    except DomainError as error:
+        _fail(error)
+        return
+    click.echo(
+        f"Imported {path.name} ({parsed.layout} layout): {len(parsed.questions)} question(s), "
+        f"{len(parsed.said)} contribution(s), {len(parsed.moderators) + len(parsed.panelists)} people."
+    )
+    for note in parsed.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"Draft event {event_id} ('{slug}'): review it at /manage/{event_id}/record, then publish.")
+
+
+@forum_cli.command("export-site")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_site_command(directory: Path) -> None:
+    """Write every published record, with its exports and the archive, as static files."""
+    from flask import current_app
+
+    from forum.archive.static_site import export_site
+
+    written = export_site(current_app._get_current_object(), directory)
+    click.echo(f"Wrote {written} files to {directory}. Serve the folder with any web server.")

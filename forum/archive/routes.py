@@ -74,7 +74,9 @@ def _page(
             pinned=pinned,
             printing=printing or fmt == "pdf",
             comments=comments.visible_by_anchor(get_session(), event.id) if not pinned and not fmt else {},
-            comments_enabled=event.comments_enabled and not pinned,
+            comments_enabled=event.comments_enabled
+            and not pinned
+            and not current_app.config.get("STATIC_EXPORT"),
             form_client_id=secrets.token_hex(12),
         )
         response = (

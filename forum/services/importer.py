@@ -1,0 +1,306 @@
+"""Import an existing record as a draft event for review.
+
+Two layouts are understood:
+
+* a **panel summary** — an opening sentence naming the discussion (“title”) and its host (“host”), lines
+  "- Moderation: …" and "- Panelist: Name (Affiliation), …", "Here are <name>'s answers …", numbered
+  questions each followed by answer paragraphs, and "*About the host: …" at the end;
+* a **speaker-labelled transcript**, as captioned conference transcripts are written: lines such as
+  ``>> NAME: text`` or ``Name: text``, where a line without a label continues the previous speaker.
+  The moderator's remarks that ask something become the agenda questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from forum.errors import InvalidInput
+from forum.models import Contribution, ContributionKind, ContributionSource, Event, Organizer
+from forum.services import agenda, events, panel
+from forum.services.contributions import add_revision
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.+?)\s*$")
+_PANEL_LINE = re.compile(r"^\s*[-*•]\s*(moderation|moderators?|panelists?)\s*:\s*(.+)$", re.IGNORECASE)
+_ANSWERS_OF = re.compile(r"^\s*here\s+are\s+(.+?)[’']s\s+answers\b", re.IGNORECASE)
+_ABOUT = re.compile(r"^\s*\*?\s*about the host\s*:\s*(.*)$", re.IGNORECASE)
+_RESIDUE = re.compile(r"^\s*\d+\s+comments?\b", re.IGNORECASE)
+_SPEAKER = re.compile(r"^\s*(?:>>\s*)?([^\W\d][\w .'’\-()]{0,48}?)\s*:\s+(.*)$")
+_CAPTION_TURN = re.compile(r"^\s*>>\s*(.*)$")
+
+
+@dataclass
+class Person:
+    name: str
+    affiliation: str | None = None
+    short_name: str | None = None
+
+
+@dataclass
+class ParsedRecord:
+    """What an import found, before anything is stored."""
+
+    layout: str
+    title: str | None = None
+    host: str | None = None
+    when: date | None = None
+    about_host: str | None = None
+    moderators: list[Person] = field(default_factory=list)
+    panelists: list[Person] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    # (question index, speaker name, kind, text) in order
+    said: list[tuple[int, str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _split_people(value: str) -> list[Person]:
+    people, depth, current = [], 0, ""
+    for char in value:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            people.append(current)
+            current = ""
+        else:
+            current += char
+    people.append(current)
+    parsed = []
+    for item in (p.strip() for p in people):
+        if not item:
+            continue
+        match = re.match(r"^(.+?)\s*\((.+)\)\s*$", item)
+        parsed.append(Person(match.group(1).strip(), match.group(2).strip()) if match else Person(item))
+    return parsed
+
+
+def _date(text: str) -> date | None:
+    lowered = text.lower()
+    match = re.search(r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})", lowered)
+    if match:
+        return date(int(match.group(3)), MONTHS[match.group(2)], int(match.group(1)))
+    match = re.search(r"(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", lowered)
+    if match:
+        return date(int(match.group(3)), MONTHS[match.group(1)], int(match.group(2)))
+    return None  # no date, or a day without a year
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W_]+", text.casefold()) if len(w) >= 2}
+
+
+def _who_answers(name: str, intro: str, panelists: list[Person]) -> Person:
+    for person in panelists:
+        if name.casefold() in {person.name.casefold(), (person.short_name or "").casefold()}:
+            return person
+    mentioned = _words(intro)
+    scored = sorted(
+        ((len(_words(f"{p.name} {p.affiliation or ''}") & mentioned), i) for i, p in enumerate(panelists)),
+        reverse=True,
+    )
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return panelists[scored[0][1]]
+    raise InvalidInput(f"Cannot tell which panelist “{name}” is; name them with --speaker.")
+
+
+def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
+    """Parse the numbered question/answer layout of a panel summary."""
+    record = ParsedRecord(layout="summary")
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    intro = next((line for line in lines if line.strip()), "")
+    quoted = [a or b for a, b in _QUOTED.findall(intro)]
+    hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
+    record.host = hosted.group(1).strip().rstrip(".") if hosted else None
+    record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
+    record.when = _date(intro)
+    answering, current, paragraphs, about = None, -1, [], None
+    for line in lines[1:]:
+        if not line.strip() or _RESIDUE.match(line):
+            continue
+        if (people := _PANEL_LINE.match(line)) and current < 0:
+            group = record.moderators if people.group(1).lower().startswith("moderat") else record.panelists
+            group.extend(_split_people(people.group(2)))
+        elif (who := _ANSWERS_OF.match(line)) and current < 0:
+            answering = who.group(1).strip()
+        elif (host := _ABOUT.match(line)) is not None:
+            about = [host.group(1).strip()]
+        elif about is not None:
+            about.append(line.strip())
+        elif (numbered := _NUMBERED.match(line)) and int(numbered.group(1)) == len(record.questions) + 1:
+            record.questions.append(numbered.group(2).strip())
+            current = len(record.questions) - 1
+            paragraphs.append([])
+        elif current >= 0:
+            paragraphs[current].append(line.strip())
+    if about:
+        record.about_host = "\n\n".join(p for p in about if p)
+    if not record.questions:
+        raise InvalidInput("No numbered questions (“1. …”) were found; is this a panel summary?")
+    name = speaker or answering
+    if name is None:
+        raise InvalidInput(
+            "The summary does not say whose answers it holds (“Here are NAME's answers …”); "
+            "name them with --speaker."
+        )
+    person = _who_answers(name, intro, record.panelists) if record.panelists else None
+    if person is None:
+        person = Person(name)
+        record.panelists.append(person)
+    person.short_name = name if name.casefold() != person.name.casefold() else None
+    for index, block in enumerate(paragraphs):
+        if block:
+            record.said.append((index, person.name, "answer", "\n\n".join(block)))
+    return record
+
+
+def _title_name(name: str) -> str:
+    return name.title() if name.isupper() else name
+
+
+def parse_speakers(text: str, moderator: str | None = None) -> ParsedRecord:
+    """Parse a speaker-labelled transcript; the moderator's questions become the agenda."""
+    record = ParsedRecord(layout="speakers")
+    turns: list[list[str]] = []  # [speaker, text]
+    unknown = 0
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if not line or _RESIDUE.match(line):
+            continue
+        labelled = _SPEAKER.match(line)
+        if labelled and len(labelled.group(1).split()) <= 5:
+            turns.append([_title_name(labelled.group(1).strip()), labelled.group(2).strip()])
+        elif caption := _CAPTION_TURN.match(line):
+            unknown += 1
+            turns.append(["Unidentified speaker", caption.group(1).strip()])
+        elif turns:
+            turns[-1][1] += " " + line
+        else:
+            record.notes.append(f"Skipped text before the first speaker: {line[:60]}")
+    if not turns:
+        raise InvalidInput("No speaker-labelled lines (“NAME: text” or “>> NAME: text”) were found.")
+    counts = Counter(name for name, _ in turns)
+    host_name = _title_name(moderator) if moderator else turns[0][0]
+    if host_name not in counts:
+        raise InvalidInput(f"“{moderator}” never speaks in this transcript.")
+    record.moderators = [Person(host_name)]
+    record.panelists = [Person(name) for name in counts if name != host_name]
+    current = -1
+    for name, said in turns:
+        said = said.strip()
+        if name == host_name and "?" in said:
+            sentences = re.split(r"(?<=[.!?])\s+", said)
+            asked = [s for s in sentences if s.endswith("?")]
+            record.questions.append(asked[-1])
+            current = len(record.questions) - 1
+            record.said.append((current, name, "moderator_prompt", said))
+            continue
+        if current < 0:
+            record.questions.append("Opening remarks")
+            current = 0
+        kind = "follow_up" if name == host_name else "answer"
+        record.said.append((current, name, kind, said))
+    if unknown:
+        record.notes.append(f"{unknown} turn(s) had no speaker name and are filed as “Unidentified speaker”.")
+    return record
+
+
+def detect_and_parse(text: str, *, speaker: str | None = None, moderator: str | None = None) -> ParsedRecord:
+    """Choose the layout: numbered questions mean a summary, otherwise speaker labels."""
+    numbered = sum(1 for line in text.splitlines() if _NUMBERED.match(line))
+    labelled = sum(1 for line in text.splitlines() if _SPEAKER.match(line) or _CAPTION_TURN.match(line))
+    if numbered >= 1 and numbered * 3 >= labelled:
+        return parse_summary(text, speaker)
+    return parse_speakers(text, moderator)
+
+
+def create_draft(
+    session: Session,
+    organizer: Organizer,
+    parsed: ParsedRecord,
+    *,
+    title: str | None = None,
+    host: str | None = None,
+    when: datetime | None = None,
+    timezone: str = "UTC",
+    language: str = "en",
+    source: str = "import",
+) -> Event:
+    """Store a parsed record as a draft event (panel, agenda, contributions) through the ordinary services."""
+    start = when or (
+        datetime.combine(parsed.when, datetime.min.time()).replace(hour=12)
+        if parsed.when
+        else None
+    )
+    if start is None:
+        start = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)
+        parsed.notes.append(
+            "The source gives no full date; the draft starts today at noon — correct it before publishing."
+        )
+    event = events.create_event(
+        session,
+        organizer,
+        events.EventDetails(
+            title=title or parsed.title or "Imported record",
+            starts_at_local=start.replace(tzinfo=None),
+            timezone=timezone,
+            language=language,
+            host_name=host or parsed.host or "Unknown host",
+            host_about=parsed.about_host,
+            summary=f"Imported from {source}.",
+        ),
+    )
+    ids: dict[str, int] = {}
+    for role, people in (("moderator", parsed.moderators), ("panelist", parsed.panelists)):
+        for person in people:
+            added = panel.add_participant(
+                session,
+                organizer,
+                event.id,
+                panel.ParticipantDetails(
+                    role=role,
+                    display_name=person.name,
+                    short_name=person.short_name,
+                    affiliation=person.affiliation,
+                ),
+            )
+            ids[person.name] = added.id
+    question_ids = [agenda.add_question(session, organizer, event.id, text).id for text in parsed.questions]
+    for position, (index, name, kind, text) in enumerate(parsed.said, start=1):
+        item = Contribution(
+            event_id=event.id,
+            question_id=question_ids[index],
+            participant_id=ids.get(name),
+            kind=ContributionKind(kind),
+            source=ContributionSource.IMPORTED,
+            text=text,
+            position=position,
+        )
+        session.add(item)
+        session.flush()
+        add_revision(session, item, text, f"imported from {source}")
+    session.flush()
+    return event
