@@ -95,6 +95,8 @@ def app_config(tmp_path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": tmp_path / "instance",
         "SOCKETIO_ASYNC_MODE": "threading",
+        # Vote counts are flushed by hand in these tests (the background loop has its own test).
+        "TALLY_INTERVAL": 0,
     }
 
 

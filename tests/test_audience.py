@@ -386,3 +386,25 @@ def test_cookie_identity_from_the_event_page(app, make_live_event, live_client, 
     token = cookie.split(";")[0].split("=", 1)[1]
     assert member.token_hash != token and len(member.token_hash) == 64
     assert "forum_audience" not in (browser.get(f"/e/{live.event.slug}").headers.get("Set-Cookie") or "")
+
+
+def test_the_coalescing_loop_flushes_and_stops_by_itself(app, room):
+    import time
+
+    from forum.live.tallies import TallyCoalescer
+
+    act(room.moderator, "moderation.settings", {"premoderation": False})
+    qid = ask(room.audience[0])["result"]["question_id"]
+    room.audience[1].get_received(NAMESPACE)
+    loop = TallyCoalescer(app, interval=0.05, idle_stop=0.3)
+    app.extensions["forum.tallies"].mark = loop.mark  # the broadcaster hands marks to this loop now
+    for client in room.audience:
+        act(client, "audience.vote", {"question_id": qid, "up": True, "client_id": cid()})
+    deadline = time.monotonic() + 5
+    while loop.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    counts = deltas(room.audience[1].get_received(NAMESPACE), "votes")
+    assert counts and counts[-1]["data"]["counts"] == {str(qid): 4}
+    while loop._running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not loop._running, "the loop ends once nothing is left to flush"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forum.db import get_session, utcnow
-from forum.errors import DomainError, InvalidInput
+from forum.errors import Conflict, DomainError, InvalidInput
 from forum.live import protocol
 from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
 from forum.services import comments, events, invitations, live_access, moderation, publishing, review
@@ -30,7 +30,7 @@ def _attempt(action: Callable[[], object], event_id: int, done: str, anchor: str
     session = get_session()
     try:
         action()
-    except DomainError as error:
+    except (InvalidInput, Conflict) as error:  # NotFound and the like answer with their own status
         session.rollback()
         flash(error.message, "error")
     else:
@@ -155,7 +155,7 @@ def publish(event_id: int) -> Response:
     session = get_session()
     try:
         version = publishing.publish(session, current_user, event_id, request.form.get("correction_note"))
-    except DomainError as error:
+    except (InvalidInput, Conflict) as error:
         session.rollback()
         flash(error.message, "error")
         return _back(event_id, "publish")

@@ -24,6 +24,8 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 
+# Words the archive uses as addresses of its own (/archive/search).
+RESERVED_SLUGS = frozenset({"search", "new"})
 _SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 _NON_SLUG_CHARS = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
@@ -73,6 +75,8 @@ def slugify(text: str, max_length: int = 60) -> str:
     normalised = unicodedata.normalize("NFKC", text).lower()
     slug = _NON_SLUG_CHARS.sub("-", normalised).strip("-")
     slug = slug[:max_length].rstrip("-")
+    if slug in RESERVED_SLUGS:
+        slug = f"{slug}-event"
     return slug or "event"
 
 
@@ -86,6 +90,9 @@ def clean_slug(value: str, *, field: str = "slug") -> str:
         raise InvalidInput(message, fields={field: message})
     if not _SLUG_RE.match(slug):
         message = "Use letters and digits (any script) separated by single hyphens, e.g. telegram-panel-2024."
+        raise InvalidInput(message, fields={field: message})
+    if slug in RESERVED_SLUGS:
+        message = f"“{slug}” is used by the site itself; choose another web address name."
         raise InvalidInput(message, fields={field: message})
     return slug
 

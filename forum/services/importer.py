@@ -131,14 +131,18 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
     """Parse the numbered question/answer layout of a panel summary."""
     record = ParsedRecord(layout="summary")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    intro = next((line for line in lines if line.strip()), "")
+    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    has_intro = not (
+        _NUMBERED.match(lines[first]) or _PANEL_LINE.match(lines[first]) or _ANSWERS_OF.match(lines[first])
+    )
+    intro = lines[first] if has_intro else ""
     quoted = [a or b for a, b in _QUOTED.findall(intro)]
     hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
     record.host = hosted.group(1).strip().rstrip(".") if hosted else None
     record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
     record.when = _date(intro)
     answering, current, paragraphs, about = None, -1, [], None
-    for line in lines[1:]:
+    for line in lines[first + 1 if has_intro else first :]:
         if not line.strip() or _RESIDUE.match(line):
             continue
         if (people := _PANEL_LINE.match(line)) and current < 0:
@@ -214,7 +218,7 @@ def parse_speakers(text: str, moderator: str | None = None) -> ParsedRecord:
         if name == host_name and "?" in said:
             sentences = re.split(r"(?<=[.!?])\s+", said)
             asked = [s for s in sentences if s.endswith("?")]
-            record.questions.append(asked[-1])
+            record.questions.append(asked[0])
             current = len(record.questions) - 1
             record.said.append((current, name, "moderator_prompt", said))
             continue
@@ -251,9 +255,7 @@ def create_draft(
 ) -> Event:
     """Store a parsed record as a draft event (panel, agenda, contributions) through the ordinary services."""
     start = when or (
-        datetime.combine(parsed.when, datetime.min.time()).replace(hour=12)
-        if parsed.when
-        else None
+        datetime.combine(parsed.when, datetime.min.time()).replace(hour=12) if parsed.when else None
     )
     if start is None:
         start = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)

@@ -21,7 +21,7 @@ from forum.models import (
     Participant,
     ParticipantRole,
 )
-from forum.services import changes, floor
+from forum.services import changes, floor, polls
 from forum.services.agenda import ordered_questions
 from forum.services.contributions import add_revision
 from forum.services.events import readiness_problems
@@ -82,12 +82,13 @@ def start_session(session: Session, actor: LiveActor) -> None:
 
 
 def end_session(session: Session, actor: LiveActor) -> None:
-    """Close the session; whoever has the floor stops speaking."""
+    """Close the session; whoever has the floor stops speaking and any open poll closes."""
     actor.require(Capability.MODERATE)
     event = _event(session, actor)
     state = live_state(session, event.id, lock=True)
     require_live(state)
     floor.close_open_turn(session, event.id)
+    polls.close_open_polls(session, actor)
     state.ended_at = utcnow()
     event.status = EventStatus.ENDED
     session.flush()

@@ -56,6 +56,14 @@ def _close(session: Session, actor: LiveActor, poll: Poll) -> None:
     _record(session, poll)
 
 
+def close_open_polls(session: Session, actor: LiveActor) -> None:
+    """Close whatever poll is open in the actor's event."""
+    for open_one in session.scalars(
+        select(Poll).where(Poll.event_id == actor.event_id, Poll.status == PollStatus.OPEN)
+    ):
+        _close(session, actor, open_one)
+
+
 def open_poll(
     session: Session,
     actor: LiveActor,
@@ -109,10 +117,7 @@ def open_poll(
         )
         or question.text
     )
-    for open_one in session.scalars(
-        select(Poll).where(Poll.event_id == actor.event_id, Poll.status == PollStatus.OPEN)
-    ):
-        _close(session, actor, open_one)
+    close_open_polls(session, actor)
     poll = Poll(
         event_id=actor.event_id,
         agenda_question_id=question.id,

@@ -1,0 +1,188 @@
+"""Importing existing records as drafts: the panel-summary layout and speaker-labelled transcripts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from forum import PROJECT_ROOT
+from forum.models import AgendaQuestion, Contribution, ContributionSource, Event, EventStatus, Participant
+from forum.services.importer import parse_summary
+from tests.conftest import DEFAULT_PASSWORD
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "open-net-telegram-panel-summary.txt"
+
+
+def _agenda(db_session, event_id):
+    return db_session.scalars(
+        select(AgendaQuestion.text)
+        .where(AgendaQuestion.event_id == event_id)
+        .order_by(AgendaQuestion.position)
+    ).all()
+
+
+def _said(db_session, event_id):
+    rows = db_session.execute(
+        select(AgendaQuestion.position, Participant.display_name, Contribution.kind, Contribution.text)
+        .join(AgendaQuestion, AgendaQuestion.id == Contribution.question_id)
+        .outerjoin(Participant, Participant.id == Contribution.participant_id)
+        .where(Contribution.event_id == event_id)
+        .order_by(Contribution.position)
+    ).all()
+    return [(p, n, k.value, t) for p, n, k, t in rows]
+
+
+def test_import_a_panel_summary(runner, make_organizer, db_session):
+    make_organizer()
+    result = runner.invoke(
+        args=["forum", "import", str(FIXTURES / "summary_layout.txt"), "--timezone", "Asia/Seoul"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(summary layout): 3 question(s), 3 contribution(s), 3 people" in result.output
+    event = db_session.scalar(select(Event))
+    assert (event.title, event.host.name, event.status) == (
+        "Who moderates the moderators?",
+        "Seoul Digital Rights Forum",
+        EventStatus.DRAFT,
+    )
+    assert event.starts_at == datetime(2025, 3, 5, 3, 0, tzinfo=UTC)
+    assert (
+        event.host.about == "A volunteer network that organises public talks about privacy and online speech."
+    )
+    people = {
+        p.display_name: (p.role.value, p.affiliation, p.short_name)
+        for p in db_session.scalars(select(Participant))
+    }
+    assert people == {
+        "Lee Dana": ("moderator", None, "Lee Dana"),
+        "Park Minji": ("panelist", "Open Data Lab", "Mina"),
+        "Choi Jun": ("panelist", "Civic Tech Korea", "Choi Jun"),
+    }
+    assert _agenda(db_session, event.id)[1] == "플랫폼 규제는 누가 맡아야 하나요?"
+    said = _said(db_session, event.id)
+    assert [(p, n) for p, n, _, _ in said] == [(1, "Park Minji"), (2, "Park Minji"), (3, "Park Minji")]
+    assert said[0][3].endswith("check whether enforcement matches them.")
+    assert "\n\n" in said[0][3], "paragraphs are kept"
+    assert all(c.source == ContributionSource.IMPORTED for c in db_session.scalars(select(Contribution)))
+
+
+def test_import_a_captioned_transcript(runner, make_organizer, db_session):
+    make_organizer()
+    result = runner.invoke(
+        args=[
+            "forum",
+            "import",
+            str(FIXTURES / "captioned_transcript.txt"),
+            "--date",
+            "2025-03-05T19:00",
+            "--title",
+            "Moderation night",
+            "--host",
+            "SDRF",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "speakers layout" in result.output and "Unidentified speaker" in result.output
+    event = db_session.scalar(select(Event))
+    assert event.title == "Moderation night"
+    assert _agenda(db_session, event.id) == [
+        "Opening remarks",
+        "Should platforms publish their moderation rules?",
+        "Can automated filters be trusted?",
+    ]
+    said = _said(db_session, event.id)
+    assert said[0] == (
+        1,
+        "Lee Dana",
+        "follow_up",
+        "Good evening and welcome. Tonight we ask who should decide what stays online. "
+        "Let me introduce our panel.",
+    )
+    assert (
+        2,
+        "Park Minji",
+        "answer",
+        "Yes. Rules nobody can read cannot be contested. And transparency reports should come with them.",
+    ) in said
+    assert (2, "Lee Dana", "follow_up", "Let me push back a little on that.") in said
+    assert said[-2][:3] == (3, "Choi Jun", "answer")
+    assert said[-1][1] == "Unidentified speaker"
+    prompts = [s for s in said if s[2] == "moderator_prompt"]
+    assert [p[0] for p in prompts] == [2, 3]
+
+
+def test_moderator_can_be_named(runner, make_organizer, db_session):
+    make_organizer()
+    result = runner.invoke(
+        args=["forum", "import", str(FIXTURES / "captioned_transcript.txt"), "--moderator", "Nobody"]
+    )
+    assert result.exit_code != 0 and "never speaks" in result.output
+    assert db_session.scalar(select(Event)) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "No speaker-labelled lines"),
+        ("just some prose without structure", "No speaker-labelled lines"),
+        ("1. A question?\nAn answer.\n", "does not say whose answers"),
+    ],
+)
+def test_unreadable_files_are_refused_cleanly(runner, make_organizer, db_session, tmp_path, content, message):
+    make_organizer()
+    path = tmp_path / "input.txt"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(args=["forum", "import", str(path)])
+    assert result.exit_code != 0 and message in result.output
+    assert db_session.scalar(select(Event)) is None
+
+
+def test_import_needs_a_known_owner(runner, make_organizer, tmp_path):
+    path = FIXTURES / "summary_layout.txt"
+    assert "Say which organizer" in runner.invoke(args=["forum", "import", str(path)]).output
+    make_organizer()
+    make_organizer()
+    assert "Say which organizer" in runner.invoke(args=["forum", "import", str(path)]).output
+    assert (
+        "No organizer has"
+        in runner.invoke(args=["forum", "import", str(path), "--organizer", "x@y.org"]).output
+    )
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    assert "is not UTF-8 text" in runner.invoke(args=["forum", "import", str(binary)]).output
+
+
+def test_the_reference_summary_imports_and_exports_with_the_same_structure(
+    app, runner, make_organizer, client, db_session
+):
+    if not REFERENCE.exists():
+        pytest.skip("the reference summary is not beside the project")
+    organizer = make_organizer()
+    source = REFERENCE.read_text(encoding="utf-8")
+    result = runner.invoke(
+        args=["forum", "import", str(REFERENCE), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
+    )
+    assert result.exit_code == 0, result.output
+    event = db_session.scalar(select(Event))
+    original = parse_summary(source)
+    assert _agenda(db_session, event.id) == original.questions and len(original.questions) == 7
+    kimmy = db_session.scalar(select(Participant).where(Participant.short_name == "Kimmy"))
+    assert (kimmy.display_name, kimmy.affiliation) == ("Oh Kyoungmi", "Open Net Korea")
+    said = _said(db_session, event.id)
+    assert [p for p, *_ in said] == [1, 2, 3, 4, 5, 6, 7]
+    assert said[6][3].startswith("Boycotting Telegram could be a viable strategy")
+
+    client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
+    overview = client.get(f"/manage/{event.id}").get_data(as_text=True)
+    assert "Same wording as question 6." in overview, "the reference's repeated question 7 is flagged"
+    client.post(f"/manage/{event.id}/record/publish")
+    exported = app.test_client().get(f"/archive/{event.slug}/panelists/kimmy.txt").get_data(as_text=True)
+    again = parse_summary(exported)
+    assert again.questions == original.questions
+    assert [t for *_, t in again.said] == [t for *_, t in original.said]
+    assert again.moderators[0].name == "Jun-jjang" and [p.name for p in again.panelists] == [
+        p.name for p in original.panelists
+    ]

@@ -1,0 +1,376 @@
+"""After the event: review, approval, publishing with immutable versions, the archive, exports, search."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import markdown
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from forum import PROJECT_ROOT
+from forum.boundary import unit_of_work
+from forum.models import Contribution, Event, EventStatus, Organizer, Participant
+from forum.services import (
+    audience_questions,
+    capture,
+    contributions,
+    floor,
+    live_access,
+    live_session,
+    moderation,
+    polls,
+)
+from forum.services.importer import parse_summary
+from tests.conftest import DEFAULT_PASSWORD
+
+SCHEMA = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text())
+
+
+def _actor(session, live):
+    return live_access.organizer_actor(
+        session.get(Organizer, live.organizer.id), session.get(Event, live.event.id)
+    )
+
+
+@pytest.fixture
+def held(app, make_live_event):
+    """An event whose session ran: prompts, live answers, a written answer, audience questions, a poll."""
+    live = make_live_event()
+    kimmy, hong = live.people["kimmy"], live.people["hong"]
+    with app.app_context(), unit_of_work() as session:
+        actor = _actor(session, live)
+        live_session.start_session(session, actor)
+        live_session.save_prompt(session, actor, live.questions[0].id, "Let us start with borders.")
+        polls.open_poll(session, actor, phase="before")
+        floor.give_floor(session, actor, kimmy.id)
+        live.first = capture.add_contribution(
+            session, actor, participant_id=kimmy.id, text="Forums for solidarity."
+        )
+        live.second = capture.add_contribution(
+            session, actor, participant_id=kimmy.id, text="And shared reports."
+        )
+        live.hong_answer = capture.add_contribution(
+            session,
+            actor,
+            participant_id=hong.id,
+            text="플랫폼 규제가 답은 아닙니다. Regulation alone fails.",
+        )
+        live_session.step_question(session, actor, +1)
+        capture.add_contribution(session, actor, participant_id=hong.id, text="Education first.")
+        contributions.save_prepared_answer(
+            session, session.get(Participant, kimmy.id), live.questions[1].id, "Media literacy matters too."
+        )
+        moderation.update_settings(session, actor, premoderation=False)
+        member = live_access.LiveActor(
+            event_id=live.event.id, role="audience", audience_token_hash=secrets.token_hex(32)
+        )
+        asked = audience_questions.ask(
+            session,
+            member,
+            text="What about Signal?",
+            display_name="Minji",
+            about_current=True,
+            client_id="ask-00001",
+        )
+        moderation.mark_answered(session, actor, asked["question_id"], True)
+        live_session.end_session(session, actor)
+    return live
+
+
+def _sign_in(client, live):
+    client.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
+
+
+def _publish(client, live, note=None):
+    data = {"correction_note": note} if note else {}
+    return client.post(f"/manage/{live.event.id}/record/publish", data=data)
+
+
+def test_full_flow_review_approve_publish_correct(app, client, held, db_session):
+    _sign_in(client, held)
+    editor = client.get(f"/manage/{held.event.id}/record").get_data(as_text=True)
+    assert "Forums for solidarity." in editor and "Media literacy matters too." in editor
+    # The organizer corrects, reorders and merges; the panelist approves through the link.
+    base = f"/manage/{held.event.id}/record/contributions"
+    client.post(f"{base}/{held.first}/correct", data={"text": "Forums for solidarity are needed."})
+    client.post(f"{base}/{held.second}/merge")
+    panelist = app.test_client()
+    review_page = panelist.get(f"/invite/{held.tokens['kimmy']}/review").get_data(as_text=True)
+    assert "Forums for solidarity are needed.\n\nAnd shared reports." in review_page
+    panelist.post(f"/invite/{held.tokens['kimmy']}/review", data={"op": "approve-all"})
+
+    response = _publish(client, held)
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/archive/{held.event.slug}"
+    )
+    assert db_session.get(Event, held.event.id).status == EventStatus.PUBLISHED
+    page = app.test_client().get(f"/archive/{held.event.slug}").get_data(as_text=True)
+    assert "Forums for solidarity are needed." in page and "And shared reports." in page
+    assert 'id="q1-kimmy"' in page and "approved by the speaker" in page
+    assert "Let us start with borders." in page and "What about Signal?" in page
+    assert "Poll (before the discussion)" in page and "Speaking time" in page
+    assert 'property="og:title"' in page
+
+    # A correction without a note is refused; with one it becomes version 2; version 1 stays as it was.
+    client.post(
+        f"{base}/{held.hong_answer}/correct", data={"text": "Platform rules are not the whole answer."}
+    )
+    refused = _publish(client, held)
+    assert "Say what this new version corrects" in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+    _publish(client, held, "Corrected Hong Myeong-gyo's first answer.")
+    reader = app.test_client()
+    current = reader.get(f"/archive/{held.event.slug}").get_data(as_text=True)
+    assert "Platform rules are not the whole answer." in current
+    assert "Corrected Hong Myeong-gyo&#39;s first answer." in current
+    first = reader.get(f"/archive/{held.event.slug}/versions/1").get_data(as_text=True)
+    assert "플랫폼 규제가 답은 아닙니다." in first and "This is an earlier version." in first
+    assert reader.get(f"/archive/{held.event.slug}/versions/1").headers["Cache-Control"].endswith("immutable")
+    assert "approved by the speaker" not in re.search(r'id="q1-hong.*?</article>', current, re.S).group(0)
+    versions = reader.get(f"/archive/{held.event.slug}/versions").get_data(as_text=True)
+    assert "Version 2" in versions and "Version 1" in versions
+
+    # Unpublishing hides every version, and the search forgets it.
+    client.post(f"/manage/{held.event.id}/record/unpublish")
+    assert reader.get(f"/archive/{held.event.slug}").status_code == 404
+    assert reader.get(f"/archive/{held.event.slug}/versions/1").status_code == 404
+    assert "Platform rules" not in reader.get("/archive/search?q=platform").get_data(as_text=True)
+
+
+def test_an_edited_answer_loses_its_approval(app, client, held):
+    _sign_in(client, held)
+    app.test_client().post(f"/invite/{held.tokens['kimmy']}/review", data={"op": "approve-all"})
+    client.post(
+        f"/manage/{held.event.id}/record/contributions/{held.first}/correct", data={"text": "Changed."}
+    )
+    _publish(client, held)
+    record = app.test_client().get(f"/archive/{held.event.slug}.json").get_json()
+    approvals = {c["text"]: c["approved_by_speaker"] for q in record["questions"] for c in q["contributions"]}
+    assert approvals["Changed."] is False and approvals["And shared reports."] is True
+
+
+def test_hidden_and_refiled_contributions(app, client, held, db_session):
+    _sign_in(client, held)
+    base = f"/manage/{held.event.id}/record/contributions"
+    client.post(f"{base}/{held.second}/hide")
+    client.post(f"{base}/{held.hong_answer}/refile", data={"question_id": str(held.questions[2].id)})
+    client.post(f"{base}/{held.first}/down")
+    _publish(client, held)
+    record = app.test_client().get(f"/archive/{held.event.slug}.json").get_json()
+    texts = [[c["text"] for c in q["contributions"]] for q in record["questions"]]
+    assert texts[0] == ["Forums for solidarity."]
+    assert "플랫폼 규제가 답은 아닙니다. Regulation alone fails." in texts[2]
+    assert db_session.get(Contribution, held.second).hidden is True
+
+
+def test_exports_parse(app, client, held):
+    _sign_in(client, held)
+    _publish(client, held)
+    reader = app.test_client()
+    slug = held.event.slug
+    document = reader.get(f"/archive/{slug}.json").get_json()
+    jsonschema.validate(document, SCHEMA)
+    assert document["version"]["number"] == 1
+    assert [q["number"] for q in document["questions"]] == [1, 2, 3]
+
+    md = reader.get(f"/archive/{slug}.md")
+    assert md.headers["Content-Type"].startswith("text/markdown")
+    html = markdown.markdown(md.get_data(as_text=True))
+    assert html.count("<h2>") >= 3 and f"<h1>{held.event.title}</h1>" in html
+    assert '<a id="q1-kimmy"></a>' in md.get_data(as_text=True)
+
+    txt = reader.get(f"/archive/{slug}.txt").get_data(as_text=True)
+    assert "1. Is there a need for an international consensus?" in txt
+    assert "Kimmy: Forums for solidarity." in txt
+    assert "Audience question (Minji, 0 votes): What about Signal?" in txt
+    assert "Poll (before the discussion)" in txt
+
+    pdf = reader.get(f"/archive/{slug}.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.get_data())).pages)
+    assert held.event.title in text and "Forums for solidarity." in text
+    assert "플랫폼 규제가 답은 아닙니다." in text, "Hangul survives into the PDF"
+
+    person = reader.get(f"/archive/{slug}/panelists/kimmy.json").get_json()
+    assert person["panelist"]["short_name"] == "Kimmy"
+    assert all(c["speaker"] == "kimmy" for q in person["questions"] for c in q["contributions"])
+    assert reader.get(f"/archive/{slug}/panelists/kimmy.pdf").status_code == 200
+    assert reader.get(f"/archive/{slug}/panelists/nobody").status_code == 404
+    assert reader.get(f"/archive/{slug}.docx").status_code == 404
+
+
+def test_per_panelist_text_has_the_reference_shape_and_reads_back(app, client, held):
+    _sign_in(client, held)
+    _publish(client, held)
+    text = app.test_client().get(f"/archive/{held.event.slug}/panelists/kimmy.txt").get_data(as_text=True)
+    lines = text.splitlines()
+    assert lines[1] == "- Moderation: Jun-jjang"
+    assert lines[2].startswith("- Panelist: Oh Kyoungmi (Open Net Korea), Hong Myeong-gyo (Platform C)")
+    assert lines[3] == "Here are Kimmy's answers to the main questions discussed during the debate:"
+    assert lines[4] == "1. Is there a need for an international consensus?"
+    parsed = parse_summary(text)
+    assert parsed.questions == [held.questions[0].text, held.questions[1].text]
+    assert [t for _, _, _, t in parsed.said] == [
+        "Forums for solidarity.\n\nAnd shared reports.",
+        "Media literacy matters too.",
+    ]
+
+
+def test_search_finds_korean_and_english(app, client, held):
+    _sign_in(client, held)
+    reader = app.test_client()
+    assert "0 results" in reader.get("/archive/search?q=regulation").get_data(as_text=True), (
+        "drafts stay private"
+    )
+    _publish(client, held)
+    for query in ["규제", "플랫폼", "regul", "Regulation alone", "solidarity"]:
+        page = reader.get("/archive/search", query_string={"q": query}).get_data(as_text=True)
+        assert f"/archive/{held.event.slug}#q" in page, query
+    korean = reader.get("/archive/search", query_string={"q": "규제"}).get_data(as_text=True)
+    assert f'href="/archive/{held.event.slug}#q1-hong-myeong-gyo"' in korean
+    assert "0 results" in reader.get("/archive/search", query_string={"q": "규칙"}).get_data(as_text=True)
+    assert "0 results" in reader.get("/archive/search", query_string={"q": "보이콧"}).get_data(as_text=True)
+
+
+def test_unpublished_and_draft_records_stay_private(app, make_live_event, make_organizer, make_event):
+    draft = make_event(make_organizer(), title="Secret draft")
+    reader = app.test_client()
+    for path in [
+        f"/archive/{draft.slug}",
+        f"/archive/{draft.slug}.json",
+        f"/archive/{draft.slug}/versions/1",
+        f"/archive/{draft.slug}/versions",
+    ]:
+        assert reader.get(path).status_code == 404, path
+    assert "Secret draft" not in reader.get("/archive/").get_data(as_text=True)
+
+
+def test_only_the_owner_reviews_and_publishes(app, held, make_organizer, login, client):
+    login(make_organizer())
+    assert client.get(f"/manage/{held.event.id}/record").status_code == 404
+    assert client.post(f"/manage/{held.event.id}/record/publish").status_code == 404
+    assert client.get(f"/manage/{held.event.id}/record/preview").status_code == 404
+
+
+def test_preview_shows_the_unpublished_record(client, held):
+    _sign_in(client, held)
+    page = client.get(f"/manage/{held.event.id}/record/preview").get_data(as_text=True)
+    assert "Forums for solidarity." in page
+
+
+def test_cannot_publish_while_live(client, make_live_event, live_client):
+    live = make_live_event()
+    from tests.test_live_handlers import act
+
+    act(live_client({"invite": live.tokens["moderator"]}), "session.start")
+    _sign_in(client, live)
+    response = _publish(client, live)
+    assert "End the live session before publishing" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_archive_filters_and_feed(app, client, held):
+    _sign_in(client, held)
+    _publish(client, held)
+    reader = app.test_client()
+    assert held.event.title in reader.get("/archive/", query_string={"panelist": "Oh Kyoungmi"}).get_data(
+        as_text=True
+    )
+    assert held.event.title not in reader.get("/archive/", query_string={"panelist": "Nobody"}).get_data(
+        as_text=True
+    )
+    assert held.event.title in reader.get("/archive/", query_string={"year": "2024"}).get_data(as_text=True)
+    assert held.event.title not in reader.get("/archive/", query_string={"year": "1999"}).get_data(
+        as_text=True
+    )
+    host = "People Outraged by the Nth Room Incident"
+    assert held.event.title in reader.get("/archive/", query_string={"host": host}).get_data(as_text=True)
+    feed = reader.get("/archive/feed.atom")
+    assert feed.headers["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.get_data())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.find("a:title", ns).text for e in root.findall("a:entry", ns)] == [held.event.title]
+
+
+def test_reader_comments(app, client, held, db_session):
+    _sign_in(client, held)
+    _publish(client, held)
+    reader = app.test_client()
+    slug = held.event.slug
+    reader.get(f"/archive/{slug}")
+    refused = reader.post(
+        f"/archive/{slug}/comments",
+        data={"anchor": "q1-kimmy", "text": "Hi", "client_id": "c-000001"},
+        follow_redirects=True,
+    )
+    assert "Comments are switched off for this record." in refused.get_data(as_text=True)
+    client.post(f"/manage/{held.event.id}/record/comments", data={"enabled": "true"})
+    posted = reader.post(
+        f"/archive/{slug}/comments",
+        data={"anchor": "q1-kimmy", "text": "A thoughtful answer.", "client_id": "c-000002"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "your comment is posted" in posted and "A thoughtful answer." in posted
+    reader.post(
+        f"/archive/{slug}/comments",
+        data={"anchor": "q1-kimmy", "text": "A thoughtful answer.", "client_id": "c-000002"},
+    )
+    assert posted.count("A thoughtful answer.") == 1
+    bad = reader.post(
+        f"/archive/{slug}/comments",
+        data={"anchor": "q99-x", "text": "?", "client_id": "c-000003"},
+        follow_redirects=True,
+    )
+    assert "There is no such answer in this record." in bad.get_data(as_text=True)
+    from forum.models import ReaderComment
+
+    comment_id = db_session.scalar(select(ReaderComment.id))
+    for _ in range(3):
+        other = app.test_client()
+        other.get(f"/archive/{slug}")
+        other.post(f"/archive/{slug}/comments/{comment_id}/report", data={"client_id": secrets.token_hex(8)})
+    assert "A thoughtful answer." not in reader.get(f"/archive/{slug}").get_data(as_text=True), (
+        "hidden at 3 reports"
+    )
+    client.post(f"/manage/{held.event.id}/record/comments/{comment_id}/show")
+    assert "A thoughtful answer." in reader.get(f"/archive/{slug}").get_data(as_text=True)
+
+
+def test_demo_record_is_published_by_the_seed(runner, app):
+    runner.invoke(args=["forum", "seed"])
+    reader = app.test_client()
+    assert "Is it okay to use Telegram as it is?" in reader.get("/archive/").get_data(as_text=True)
+    page = reader.get("/archive/is-it-okay-to-use-telegram-as-it-is/panelists/kimmy.txt").get_data(
+        as_text=True
+    )
+    assert "Here are Kimmy's answers to the main questions discussed during the debate:" in page
+    assert "7. Would boycotting Telegram be an effective response?" in page
+    assert page.rstrip().splitlines()[-1].startswith("*About the host: A citizens' group")
+
+
+def test_export_site_writes_a_static_archive(runner, app, tmp_path):
+    runner.invoke(args=["forum", "seed"])
+    out = tmp_path / "site"
+    result = runner.invoke(args=["forum", "export-site", str(out)])
+    assert result.exit_code == 0, result.output
+    slug = "is-it-okay-to-use-telegram-as-it-is"
+    record = (out / "archive" / slug / "index.html").read_text(encoding="utf-8")
+    assert "Is it okay to use Telegram as it is?" in record and "Sign in" not in record
+    json.loads((out / "archive" / f"{slug}.json").read_text(encoding="utf-8"))
+    assert (out / "archive" / f"{slug}.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "archive" / slug / "panelists" / "kimmy.txt").exists()
+    assert (out / "archive" / slug / "versions" / "1" / "index.html").exists()
+    assert (out / "archive" / "feed.atom").exists() and (out / "static" / "css" / "forum.css").exists()
+    assert (
+        "search"
+        not in (out / "archive" / "index.html").read_text(encoding="utf-8").lower().split("<main")[1][:400]
+    )
