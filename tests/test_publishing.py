@@ -374,3 +374,41 @@ def test_export_site_writes_a_static_archive(runner, app, tmp_path):
         "search"
         not in (out / "archive" / "index.html").read_text(encoding="utf-8").lower().split("<main")[1][:400]
     )
+
+
+def test_editor_chooses_audience_questions_for_the_record(app, client, make_live_event, db_session):
+    live = make_live_event()
+    with app.app_context(), unit_of_work() as session:
+        actor = _actor(session, live)
+        live_session.start_session(session, actor)
+        moderation.update_settings(session, actor, premoderation=False)
+        asked = []
+        for n, text in enumerate(["Keep this one?", "Duplicate of the first?", "Off topic?"]):
+            member = live_access.LiveActor(
+                event_id=live.event.id, role="audience", audience_token_hash=secrets.token_hex(32)
+            )
+            asked.append(
+                audience_questions.ask(
+                    session,
+                    member,
+                    text=text,
+                    display_name=None,
+                    about_current=True,
+                    client_id=f"ask-0000{n}",
+                )["question_id"]
+            )
+        live_session.end_session(session, actor)
+    _sign_in(client, live)
+    base = f"/manage/{live.event.id}/record/audience"
+    client.post(f"{base}/{asked[0]}/taken")
+    client.post(f"{base}/{asked[1]}/merge", data={"into_id": str(asked[0])})
+    client.post(f"{base}/{asked[2]}/remove")
+    assert client.post(f"{base}/{asked[2]}/explode").status_code == 303
+    _publish(client, live)
+    record = app.test_client().get(f"/archive/{live.event.slug}.json").get_json()
+    assert [a["text"] for a in record["questions"][0]["audience_questions"]] == ["Keep this one?"]
+    from forum.models import AudienceQuestion, QuestionStatus
+
+    db_session.expire_all()
+    statuses = [db_session.get(AudienceQuestion, qid).status for qid in asked]
+    assert statuses == [QuestionStatus.ANSWERED, QuestionStatus.MERGED, QuestionStatus.REJECTED]

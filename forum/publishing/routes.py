@@ -135,18 +135,32 @@ def _form_int(name: str) -> int:
     return int(value)
 
 
-@bp.post("/manage/<id:event_id>/record/audience/<id:question_id>/<taken>")
+AUDIENCE_OPERATIONS = {"taken", "not-taken", "remove", "merge"}
+
+
+@bp.post("/manage/<id:event_id>/record/audience/<id:question_id>/<op>")
 @login_required
-def audience_question(event_id: int, question_id: int, taken: str) -> Response:
+def audience_question(event_id: int, question_id: int, op: str) -> Response:
+    """Choose which audience questions the record shows: taken or not, removed, or merged into another."""
+    if op not in AUDIENCE_OPERATIONS:
+        flash("Unknown change.", "error")
+        return _back(event_id, "audience")
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
     actor = live_access.organizer_actor(current_user, event)
-    return _attempt(
-        lambda: moderation.mark_answered(session, actor, question_id, taken == "taken"),
-        event_id,
-        "Saved.",
-        "audience",
-    )
+    calls = {
+        "taken": lambda: moderation.mark_answered(session, actor, question_id, True),
+        "not-taken": lambda: moderation.mark_answered(session, actor, question_id, False),
+        "remove": lambda: moderation.reject(session, actor, question_id, request.form.get("reason")),
+        "merge": lambda: moderation.merge(session, actor, question_id, _form_int("into_id")),
+    }
+    messages = {
+        "taken": "Marked as taken.",
+        "not-taken": "No longer marked as taken.",
+        "remove": "Removed from the board and the record.",
+        "merge": "Merged.",
+    }
+    return _attempt(calls[op], event_id, messages[op], "audience")
 
 
 @bp.post("/manage/<id:event_id>/record/publish")
