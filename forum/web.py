@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from forum.db import get_session
 from forum.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,29 @@ def wants_json() -> bool:
     return (
         best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
+
+
+def form_action(
+    call: Callable[[], object],
+    *,
+    done: str,
+    back: str,
+    refusals: tuple[type[DomainError], ...] = (DomainError,),
+) -> Response:
+    """Run one service call for a plain form post, then go back (303) with a message.
+
+    A refusal is rolled back here: the redirect is a success status, so the boundary would commit.
+    Errors not listed in ``refusals`` reach the error handler with their own status.
+    """
+    session = get_session()
+    try:
+        call()
+    except refusals as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(back, code=303)
 
 
 def error_response(error: DomainError) -> Response:

@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from forum.archive import formats
@@ -14,11 +14,11 @@ from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
 from forum.audience.routes import audience_token
 from forum.db import get_session
-from forum.errors import DomainError
 from forum.models import Event, EventStatus, Participant, ParticipantRole, TranscriptVersion
 from forum.services import comments, publishing, search
 from forum.services.audience_identity import network_key, token_hash
 from forum.services.live_access import LiveActor, audience_actor
+from forum.web import form_action
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
@@ -202,33 +202,29 @@ def post_comment(slug: str) -> Response:
     session = get_session()
     event, version = publishing.readable_version(session, slug)
     anchor = request.form.get("anchor", "")
-    try:
-        comments.post(
+    reader, form = _reader(event), request.form
+    return form_action(
+        lambda: comments.post(
             session,
-            _reader(event),
+            reader,
             anchor=anchor,
             anchors=_anchors(version.content),
-            text=request.form.get("text"),
-            display_name=request.form.get("display_name"),
-            client_id=request.form.get("client_id"),
-        )
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "error")
-    else:
-        flash("Thank you — your comment is posted.", "success")
-    return redirect(url_for(".record", slug=slug) + f"#{anchor}", code=303)
+            text=form.get("text"),
+            display_name=form.get("display_name"),
+            client_id=form.get("client_id"),
+        ),
+        done="Thank you — your comment is posted.",
+        back=url_for(".record", slug=slug) + f"#{anchor}",
+    )
 
 
 @bp.post("/<slug>/comments/<id:comment_id>/report")
 def report_comment(slug: str, comment_id: int) -> Response:
     session = get_session()
     event, _version = publishing.readable_version(session, slug)
-    try:
-        comments.report(session, _reader(event), comment_id, request.form.get("client_id"))
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "error")
-    else:
-        flash("Thank you — the organizer will look at it.", "success")
-    return redirect(url_for(".record", slug=slug) + f"#comment-{comment_id}", code=303)
+    reader, client_id = _reader(event), request.form.get("client_id")
+    return form_action(
+        lambda: comments.report(session, reader, comment_id, client_id),
+        done="Thank you — the organizer will look at it.",
+        back=url_for(".record", slug=slug) + f"#comment-{comment_id}",
+    )

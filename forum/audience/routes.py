@@ -10,13 +10,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
-from forum.errors import DomainError
 from forum.live import actions
 from forum.live.presenter import present
 from forum.models import Event
 from forum.services import events, live_view
 from forum.services.audience_identity import TOKEN_COOKIE, network_key, new_token, token_hash
 from forum.services.live_access import LiveActor, audience_actor
+from forum.web import form_action
 
 bp = Blueprint("audience", __name__)
 
@@ -89,11 +89,7 @@ def act(slug: str, name: str) -> Response:
     if not (name.startswith(("audience.", "poll.vote"))):
         flash("That is not something the audience can do.", "error")
         return redirect(back, code=303)
-    try:
-        actions.run(session, _actor(event), name, request.form.to_dict())
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "error")
-        return redirect(back, code=303)
-    flash(CONFIRMATIONS.get(name, "Done."), "success")
-    return redirect(back, code=303)
+    actor, payload = _actor(event), request.form.to_dict()
+    return form_action(
+        lambda: actions.run(session, actor, name, payload), done=CONFIRMATIONS.get(name, "Done."), back=back
+    )

@@ -11,14 +11,13 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
-from forum.errors import DomainError
 from forum.live import actions
 from forum.live.presenter import present
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
 from forum.services import events, invitations, live_access, live_view
 from forum.services.live_access import LiveActor
-from forum.web import public_url_for
+from forum.web import form_action, public_url_for
 
 bp = Blueprint("live", __name__)
 
@@ -84,16 +83,12 @@ CONFIRMATIONS = {
 
 def _perform(actor: LiveActor, name: str, back: str) -> Response:
     """Run a console action posted by a plain form, then go back to the console (303)."""
-    session = get_session()
-    try:
-        actions.run(session, actor, name, request.form.to_dict())
-    except DomainError as error:
-        # The redirect is a success status, so undo any partial change here rather than at the boundary.
-        session.rollback()
-        flash(error.message, "error")
-        return redirect(back, code=303)
-    flash(CONFIRMATIONS.get(name, "Saved."), "success")
-    return redirect(back, code=303)
+    payload = request.form.to_dict()
+    return form_action(
+        lambda: actions.run(get_session(), actor, name, payload),
+        done=CONFIRMATIONS.get(name, "Saved."),
+        back=back,
+    )
 
 
 @bp.post("/manage/<id:event_id>/live/<name>")

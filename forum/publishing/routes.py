@@ -17,6 +17,7 @@ from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Eve
 from forum.services import comments, events, invitations, live_access, moderation, publishing, review
 from forum.services.live_core import revision_counts
 from forum.services.record import build_record, ordered_contributions
+from forum.web import form_action
 
 bp = Blueprint("publishing", __name__)
 
@@ -26,16 +27,12 @@ def _back(event_id: int, anchor: str = "") -> Response:
 
 
 def _attempt(action: Callable[[], object], event_id: int, done: str, anchor: str = "") -> Response:
-    """Run one service call for a form post; refusals come back as a message on the editor."""
-    session = get_session()
-    try:
-        action()
-    except (InvalidInput, Conflict) as error:  # NotFound and the like answer with their own status
-        session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
-    return _back(event_id, anchor)
+    """Run one service call for a form post; refusals come back as a message on the editor.
+
+    NotFound and the like are not caught: they answer with their own status.
+    """
+    back = url_for(".editor", event_id=event_id) + (f"#{anchor}" if anchor else "")
+    return form_action(action, done=done, back=back, refusals=(InvalidInput, Conflict))
 
 
 @bp.get("/manage/<id:event_id>/record")

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput, PermissionDenied
 from forum.models import AudienceMember, SubmissionReceipt
-from forum.services.live_access import LiveActor
+from forum.services.live_access import Capability, LiveActor
 
 TOKEN_COOKIE = "forum_audience"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
@@ -98,3 +99,26 @@ def earlier_result(session: Session, member: AudienceMember, client_id: str, act
 def keep_receipt(session: Session, member: AudienceMember, client_id: str, action: str, result: dict) -> None:
     session.add(SubmissionReceipt(member_id=member.id, client_id=client_id, action=action, result=result))
     session.flush()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One audience submission: who sends it, its client-generated id, and what a retry already produced."""
+
+    member: AudienceMember
+    client_id: str
+    action: str
+    earlier: dict | None
+
+    def done(self, session: Session, result: dict) -> dict:
+        """Keep the result for retries of the same submission, and return it."""
+        keep_receipt(session, self.member, self.client_id, self.action, result)
+        return result
+
+
+def submission(session: Session, actor: LiveActor, client_id: Any, action: str) -> Submission:
+    """Start a submission: the actor must be audience with an identity and send a well-formed client id."""
+    actor.require(Capability.PARTICIPATE)
+    member = member_for(session, actor)
+    client_id = clean_client_id(client_id)
+    return Submission(member, client_id, action, earlier_result(session, member, client_id, action))

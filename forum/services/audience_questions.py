@@ -130,11 +130,10 @@ def ask(
     session: Session, actor: LiveActor, *, text: Any, display_name: Any, about_current: bool, client_id: Any
 ) -> dict[str, Any]:
     """Submit a question about the current agenda question or a general one; returns its id and status."""
-    member = _member(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "ask")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "ask")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     _not_blocked(member)
     event = _open_event(session, actor)
     if not event.questions_enabled:
@@ -158,9 +157,7 @@ def ask(
     if held_reason:
         log_action(session, event.id, "automatic", "hold", f"question {item.id}", held_reason)
     announce(session, item, was_visible=False)
-    result = {"question_id": item.id, "status": status.value}
-    audience_identity.keep_receipt(session, member, client_id, "ask", result)
-    return result
+    return sent.done(session, {"question_id": item.id, "status": status.value})
 
 
 def _own(session: Session, member: AudienceMember, question_id: int) -> AudienceQuestion:
@@ -203,11 +200,10 @@ def _visible(session: Session, actor: LiveActor, question_id: int) -> AudienceQu
 
 def vote(session: Session, actor: LiveActor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
-    member = _member(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "vote")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "vote")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     item = _visible(session, actor, question_id)
     _limit(actor, member, "vote")
     existing = session.scalar(
@@ -221,20 +217,17 @@ def vote(session: Session, actor: LiveActor, question_id: int, *, up: bool, clie
         session.execute(delete(QuestionVote).where(QuestionVote.id == existing))
     session.flush()
     changes.tally_changed(session, item.event_id, question_id=item.id)
-    result = {"question_id": item.id, "up": up}
-    audience_identity.keep_receipt(session, member, client_id, "vote", result)
-    return result
+    return sent.done(session, {"question_id": item.id, "up": up})
 
 
 def report(
     session: Session, actor: LiveActor, question_id: int, *, reason: Any, client_id: Any
 ) -> dict[str, Any]:
     """Report a visible question. At the event's threshold it is hidden until a moderator decides."""
-    member = _member(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "report")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "report")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     _not_blocked(member)
     item = _visible(session, actor, question_id)
     _limit(actor, member, "report")
@@ -275,6 +268,4 @@ def report(
             public=False,
             staff_data=staff_payload(session, item),
         )
-    result = {"question_id": item.id, "reported": True, "hidden": hidden}
-    audience_identity.keep_receipt(session, member, client_id, "report", result)
-    return result
+    return sent.done(session, {"question_id": item.id, "reported": True, "hidden": hidden})

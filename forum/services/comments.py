@@ -42,11 +42,10 @@ def post(
 ) -> dict[str, Any]:
     """Comment on one answer (an anchor of the record); held for review if it hits the word list."""
     event = _event(session, actor)
-    member = audience_identity.member_for(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "comment")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "comment")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     if member.blocked_at is not None:
         raise Conflict("A moderator has stopped you from posting in this event.", code="blocked")
     if anchor not in anchors:
@@ -84,19 +83,16 @@ def post(
     session.flush()
     if terms:
         log_action(session, event.id, "automatic", "hold", f"comment {comment.id}", comment.held_reason)
-    result = {"comment_id": comment.id, "status": comment.status.value}
-    audience_identity.keep_receipt(session, member, client_id, "comment", result)
-    return result
+    return sent.done(session, {"comment_id": comment.id, "status": comment.status.value})
 
 
 def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) -> dict[str, Any]:
     """Report a visible comment; at the event's threshold it is hidden until a moderator decides."""
     event = _event(session, actor)
-    member = audience_identity.member_for(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "comment_report")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "comment_report")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     comment = session.get(ReaderComment, comment_id)
     if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
         raise NotFound("That comment is not shown here.")
@@ -121,9 +117,7 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
         comment.held_reason = f"hidden after {count} reports"
         log_action(session, event.id, "automatic", "hide", f"comment {comment.id}", comment.held_reason)
     session.flush()
-    result = {"comment_id": comment.id, "hidden": hidden}
-    audience_identity.keep_receipt(session, member, client_id, "comment_report", result)
-    return result
+    return sent.done(session, {"comment_id": comment.id, "hidden": hidden})
 
 
 def visible_by_anchor(session: Session, event_id: int) -> dict[str, list[ReaderComment]]:

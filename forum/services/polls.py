@@ -156,12 +156,10 @@ def close_poll(session: Session, actor: LiveActor, poll_id: int) -> None:
 
 def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, client_id: Any) -> dict[str, Any]:
     """Cast this member's single vote in an open poll."""
-    actor.require(Capability.PARTICIPATE)
-    member = audience_identity.member_for(session, actor)
-    client_id = audience_identity.clean_client_id(client_id)
-    earlier = audience_identity.earlier_result(session, member, client_id, "poll_vote")
-    if earlier is not None:
-        return earlier
+    sent = audience_identity.submission(session, actor, client_id, "poll_vote")
+    if sent.earlier is not None:
+        return sent.earlier
+    member = sent.member
     poll = session.get(Poll, poll_id)
     if poll is None or poll.event_id != actor.event_id:
         raise NotFound("There is no such poll in this event.")
@@ -182,6 +180,4 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
     session.add(PollVote(poll_id=poll.id, option_id=option.id, member_id=member.id))
     session.flush()
     changes.tally_changed(session, poll.event_id, poll_id=poll.id)
-    result = {"poll_id": poll.id, "option_id": option.id}
-    audience_identity.keep_receipt(session, member, client_id, "poll_vote", result)
-    return result
+    return sent.done(session, {"poll_id": poll.id, "option_id": option.id})

@@ -1,0 +1,121 @@
+"""Shared pieces of the benchmarks: throwaway databases, the in-process app, machine facts, statistics."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import secrets
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from forum import create_app, migrate
+from forum.config import normalise_database_url
+
+SQLITE = "sqlite"
+
+
+def clean_environment() -> None:
+    """Settings from the caller's shell must not leak into the in-process app (as in tests/conftest.py)."""
+    for name in list(os.environ):
+        if name.startswith("FORUM_"):
+            del os.environ[name]
+
+
+def backend_name(database: str) -> str:
+    return SQLITE if database == SQLITE else "postgresql"
+
+
+def _with_search_path(base_url: str, schema: str) -> str:
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def throwaway_database(database: str, workdir: Path) -> Iterator[str]:
+    """A URL to an empty database: a new SQLite file, or a new PostgreSQL schema dropped at the end."""
+    if database == SQLITE:
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    base_url = normalise_database_url(database)
+    if not base_url.startswith("postgresql"):
+        raise SystemExit(f"--database takes 'sqlite' or a postgresql:// URL, not {database!r}")
+    schema = f"forum_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield _with_search_path(base_url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(database_url: str, workdir: Path) -> Flask:
+    """The app in this process on ``database_url``, migrated to head; no background tally loop."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret",
+            "INSTANCE_PATH": workdir / "instance-inprocess",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "TALLY_INTERVAL": 0,
+        }
+    )
+    migrate.upgrade(app.extensions["forum.db"].engine)
+    return app
+
+
+def postgres_version(database: str) -> str:
+    engine = create_engine(normalise_database_url(database))
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(text("SELECT version()")).scalar())
+    finally:
+        engine.dispose()
+
+
+def machine(databases: list[str]) -> dict[str, Any]:
+    """Facts about this machine and the database servers, for the record."""
+    memory = subprocess.run(["free", "-g"], capture_output=True, text=True, check=False).stdout
+    total_gb = next((line.split()[1] for line in memory.splitlines() if line.startswith("Mem:")), "?")
+    facts: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "memory_gb": total_gb,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+    for database in databases:
+        if database != SQLITE:
+            facts["postgresql"] = postgres_version(database)
+    return facts
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with left-aligned first column and right-aligned numbers."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [str(first).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        )
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
