@@ -169,7 +169,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route pattern, not the path: paths can hold invitation tokens.
+        log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
         domain = DomainError(
             "Something went wrong on our side; nothing was saved. Please try again.", code="server_error"
         )

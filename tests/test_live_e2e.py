@@ -152,3 +152,14 @@ def test_refused_connections_say_why(server, clients):
         client.connect()
     message = "There is no live room for this event."
     assert client.connect_errors == [{"message": message, "data": {"code": "not_found", "message": message}}]
+
+
+def test_access_log_keeps_no_addresses_or_tokens(server, live):
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server.url}/invite/{live.tokens['kimmy']}") as response:
+        assert response.status == 200
+    log = server.log()
+    assert "/invite/[token]" in log
+    assert live.tokens["kimmy"] not in log
+    assert "127.0.0.1 - - [" not in log
