@@ -8,6 +8,7 @@ import platform
 import secrets
 import sqlite3
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,14 +109,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank - 1]
 
 
+def display_width(value: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters (Hangul, Han) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     """A plain-text table with left-aligned first column and right-aligned numbers."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    cells = [[str(c) for c in row] for row in [header, *rows]]
+    widths = [max(display_width(c) for c in column) for column in zip(*cells, strict=True)]
 
-    def line(cells: list[str]) -> str:
-        first, *rest = cells
-        return "  ".join(
-            [str(first).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
-        )
+    def pad(cell: str, width: int, left: bool) -> str:
+        fill = " " * (width - display_width(cell))
+        return cell + fill if left else fill + cell
 
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+    def line(row: list[str]) -> str:
+        return "  ".join(pad(c, w, i == 0) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *(line(r) for r in cells[1:])])

@@ -9,9 +9,11 @@ Per backend: a fresh database (a temporary SQLite file, or a throwaway PostgreSQ
 end) is migrated; ``--records`` synthetic events are built through the services (two panelists, three
 questions, a prepared answer from each panelist to each question, in English or Korean, generated from
 a fixed seed so both backends hold the same text) and published with ``publishing.publish``, which
-writes the search entries. Then ``forum.services.search.search`` runs for each query, ``--repetitions``
-times in rotation, each call in a fresh session as an archive request would be. Reported per query and
-backend: median and p95 time of the call, hits returned (the archive's limit of 50) and all matches.
+writes the search entries. PostgreSQL then gets ``ANALYZE`` (so the plan does not depend on when
+autovacuum runs). Then ``forum.services.search.search`` runs for each query, ``--repetitions`` times in
+rotation, each call in a fresh session as an archive request would be. Reported per query and backend:
+median and p95 time of the call, hits returned (the archive's limit of 50), all matches, and whether
+the plan (EXPLAIN of the same statement) uses the full-text index. Both backends must find the same.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from flask import Flask
+from sqlalchemy import event, text
 
 from bench.common import (
     SQLITE,
@@ -149,6 +152,8 @@ def run_backend(database: str, records: int, repetitions: int, seed: int) -> dic
                 began = time.perf_counter()
                 publish_records(app, records, seed)
                 publish_seconds = time.perf_counter() - began
+                if backend_name(database) != SQLITE:
+                    analyze(app)
                 return {
                     "backend": backend_name(database),
                     "records": records,
@@ -157,6 +162,38 @@ def run_backend(database: str, records: int, repetitions: int, seed: int) -> dic
                 }
             finally:
                 app.extensions["forum.db"].dispose()
+
+
+def analyze(app: Flask) -> None:
+    """Give the PostgreSQL planner statistics now rather than whenever autovacuum gets to them."""
+    with app.app_context(), unit_of_work() as session:
+        session.execute(text("ANALYZE"))
+
+
+def plan_of(app: Flask, query: str) -> str:
+    """Whether the database answers the search statement from its full-text index, read from EXPLAIN."""
+    engine = app.extensions["forum.db"].engine
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with app.app_context():
+            search.search(get_session(), query)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = next((s, p) for s, p in captured if "search_entries" in s)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters
+        )
+        plan = "\n".join(" ".join(str(cell) for cell in row) for row in rows)
+    if sqlite:
+        return "FTS5 index" if "VIRTUAL TABLE INDEX" in plan else "no FTS5 index"
+    return "GIN index" if "ix_search_entries_terms_fts" in plan else "seq scan"
 
 
 def time_queries(app: Flask, repetitions: int) -> dict[str, dict[str, Any]]:
@@ -171,6 +208,7 @@ def time_queries(app: Flask, repetitions: int) -> dict[str, dict[str, Any]]:
             "hits": len(hits),
             "matches": len(everything),
             "match_keys": sorted((h.slug, h.kind, h.heading) for h in everything),
+            "plan": plan_of(app, query),
         }
     for _ in range(repetitions):
         for _, query in QUERIES:
@@ -224,7 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     header = ["query"]
     for r in results:
-        header += [f"{r['backend']} median ms", f"{r['backend']} p95 ms", f"{r['backend']} hits/matches"]
+        header += [
+            f"{r['backend']} median ms",
+            f"{r['backend']} p95 ms",
+            f"{r['backend']} hits/matches",
+            f"{r['backend']} plan",
+        ]
     rows = []
     for label, query in QUERIES:
         row = [f"{query} ({label})"]
@@ -234,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{entry['median_ms']:.2f}",
                 f"{entry['p95_ms']:.2f}",
                 f"{entry['hits']}/{entry['matches']}",
+                entry["plan"],
             ]
         rows.append(row)
     print(table(header, rows))
