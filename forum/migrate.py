@@ -12,9 +12,13 @@ from forum import PROJECT_ROOT
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
+# Made by raw SQL per backend (forum/models/publishing.py, migrations 0004 and 0005), not by the models.
+SEARCH_INDEX_OBJECTS = {"ix_search_entries_terms_fts", "ix_search_entries_terms_tsv", "terms_tsv"}
+
+
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Leave the full-text index objects (made by raw SQL per backend) out of model comparisons."""
-    return not (name and (name.startswith("search_fts") or name == "ix_search_entries_terms_fts"))
+    return not (name and (name.startswith("search_fts") or name in SEARCH_INDEX_OBJECTS))
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -61,8 +61,9 @@ SQLITE_DDL = [
     "INSERT INTO search_fts(rowid, terms) VALUES (new.id, new.terms); END",
 ]
 POSTGRES_DDL = [
-    "CREATE INDEX IF NOT EXISTS ix_search_entries_terms_fts ON search_entries "
-    "USING gin (to_tsvector('simple', terms))",
+    "ALTER TABLE search_entries ADD COLUMN IF NOT EXISTS terms_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_entries_terms_tsv ON search_entries USING gin (terms_tsv)",
 ]
 
 

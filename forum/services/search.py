@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, column, delete, func, select, text
+from sqlalchemy import Float, Integer, column, delete, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from forum.models import Event, EventStatus, SearchEntry
@@ -124,7 +124,8 @@ def search(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
         query_stmt = base.join(sub, sub.c.id == SearchEntry.id).order_by(sub.c.rank).limit(limit)
     else:
         tsquery = " & ".join(token + (":*" if prefix else "") for token, prefix in tokens)
-        vector = func.to_tsvector("simple", SearchEntry.terms)
+        # terms_tsv: a stored to_tsvector('simple', terms) with a GIN index (migration 0005).
+        vector = literal_column("search_entries.terms_tsv")
         ts = func.to_tsquery("simple", tsquery)
         query_stmt = base.where(vector.op("@@")(ts)).order_by(func.ts_rank(vector, ts).desc()).limit(limit)
     hits = []
