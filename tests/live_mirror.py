@@ -92,6 +92,8 @@ class MirrorClient:
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("snapshot", self._on_snapshot, namespace=NAMESPACE)
         self.sio.on("delta", self._on_delta, namespace=NAMESPACE)
+        self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
+        self.awaiting_snapshot = True
         self.sio.on("connect_error", self.connect_errors.append, namespace=NAMESPACE)
         self.notices: list[dict[str, Any]] = []
         self.sio.on("notice", self.notices.append, namespace=NAMESPACE)
@@ -116,14 +118,19 @@ class MirrorClient:
 
     def _take_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.state, self.seq = snapshot, snapshot["seq"]
+        self.awaiting_snapshot = False
         self.snapshots += 1
         waiting, self.buffer = sorted(self.buffer, key=lambda d: d["seq"]), []
         for delta in waiting:
             self._apply(delta)
 
+    def _on_disconnect(self, *_: Any) -> None:
+        with self.lock:
+            self.awaiting_snapshot = True  # deltas wait for the snapshot that follows the reconnect
+
     def _on_delta(self, delta: dict[str, Any]) -> None:
         with self.lock:
-            if self.state is None:
+            if self.state is None or self.awaiting_snapshot:
                 self.buffer.append(delta)
             else:
                 self._apply(delta)

@@ -67,7 +67,11 @@ def test_premoderated_question_waits_then_appears(room, db_session):
     assert staff["data"]["status"] == "pending" and staff["data"]["display_name"] == "Minji"
     assert staff["data"]["agenda_question_id"] == room.questions[0].id
     (mine,) = notices(author)
-    assert mine == {"type": "my_question", "question": {**mine["question"], "status": "pending"}}
+    assert mine == {
+        "type": "my_question",
+        "event_id": room.event.id,
+        "question": {**mine["question"], "status": "pending"},
+    }
 
     assert act(room.moderator, "moderation.approve", {"question_id": ack["result"]["question_id"]})["ok"]
     (public,) = deltas(other.get_received(NAMESPACE), "audience_question")
@@ -245,7 +249,7 @@ def test_block_stops_an_author_from_posting(room):
     qid = ask(room.audience[0])["result"]["question_id"]
     notices(room.audience[0])
     assert act(room.moderator, "moderation.block", {"question_id": qid, "blocked": True})["ok"]
-    assert notices(room.audience[0]) == [{"type": "blocked", "blocked": True}]
+    assert notices(room.audience[0]) == [{"type": "blocked", "event_id": room.event.id, "blocked": True}]
     assert ask(room.audience[0])["error"]["code"] == "blocked"
     assert ask(room.audience[1])["ok"], "others still post"
     assert act(room.audience[0], "sync")["result"]["mine"]["blocked"] is True

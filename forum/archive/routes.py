@@ -23,7 +23,8 @@ from forum.web import form_action
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
 FORMAT = "any(md,txt,json,pdf)"
-IMMUTABLE = "public, max-age=31536000, immutable"
+# Versions never change, but unpublishing must hide them, so no cache may keep them for long.
+PINNED = "public, max-age=3600"
 CURRENT = "public, max-age=300"
 
 
@@ -82,7 +83,7 @@ def _page(
         response = (
             _export(content, "pdf", key, html) if fmt == "pdf" else Response(html, mimetype="text/html")
         )
-    response.headers["Cache-Control"] = IMMUTABLE if pinned else CURRENT
+    response.headers["Cache-Control"] = PINNED if pinned else CURRENT
     return response
 
 

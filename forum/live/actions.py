@@ -5,6 +5,7 @@ Each entry parses a payload (JSON from a socket, strings from a form), then call
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from forum.services import audience_questions, capture, floor, live_session, liv
 from forum.services.live_access import LiveActor
 
 Payload = Mapping[str, Any]
+_DIGITS = re.compile(r"[0-9]{1,10}")
 Handler = Callable[[Session, LiveActor, Payload], Any]
 
 
@@ -27,7 +29,7 @@ def _int(payload: Payload, name: str, *, required: bool = True) -> int | None:
         return None
     if isinstance(value, bool):
         value = None
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or not 0 < value < 2**31:
         raise InvalidInput(f"'{name}' must be a positive whole number.", fields={name: "Not a number."})

@@ -67,7 +67,7 @@ def on_connect(auth: Any = None) -> None:
     if actor.participant_id is not None:
         join_room(participant_room(actor.participant_id))
     if actor.audience_token_hash is not None:
-        join_room(audience_room(actor.audience_token_hash))
+        join_room(audience_room(actor.event_id, actor.audience_token_hash))
     with unit_of_work() as session:
         snapshot = live_view.snapshot(session, actor)
     send_snapshot(snapshot, request.sid)

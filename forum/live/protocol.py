@@ -95,9 +95,9 @@ def room(event_id: int, stream: Stream) -> str:
     return f"event:{event_id}:{stream.value}"
 
 
-def audience_room(token_hash: str) -> str:
-    """The private room of one audience member's connections (named after the hashed token)."""
-    return f"audience:{token_hash[:24]}"
+def audience_room(event_id: int, token_hash: str) -> str:
+    """The private room of one audience member's connections to one event (named after the hashed token)."""
+    return f"audience:{event_id}:{token_hash[:24]}"
 
 
 def timestamp(value: datetime | None) -> str | None:

@@ -3,6 +3,7 @@ the panelist's review page reached through their invitation link."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -127,7 +128,7 @@ def contribution(event_id: int, contribution_id: int, op: str) -> Response:
 
 def _form_int(name: str) -> int:
     value = request.form.get(name, "")
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,10}", value) or not 0 < int(value) < 2**31:
         raise InvalidInput(f"Choose a {name.replace('_', ' ')}.")
     return int(value)
 

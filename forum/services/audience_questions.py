@@ -41,7 +41,7 @@ EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
 
 def author_room(member: AudienceMember) -> str | None:
     """The private room of a member's connections, or None once the token is purged."""
-    return audience_room(member.token_hash) if member.token_hash else None
+    return audience_room(member.event_id, member.token_hash) if member.token_hash else None
 
 
 def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
@@ -73,7 +73,15 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
     member = session.get(AudienceMember, item.member_id) if item.member_id else None
     room = author_room(member) if member else None
     if room:
-        changes.notify(session, room, {"type": "my_question", "question": own_question(item, staff["votes"])})
+        changes.notify(
+            session,
+            room,
+            {
+                "type": "my_question",
+                "event_id": item.event_id,
+                "question": own_question(item, staff["votes"]),
+            },
+        )
 
 
 def _open_event(session: Session, actor: LiveActor) -> Event:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, NotFound
@@ -151,6 +151,7 @@ def decide(session: Session, organizer: Organizer, event_id: int, comment_id: in
     comment.status = CommentStatus.VISIBLE if visible else CommentStatus.HIDDEN
     if visible:
         comment.held_reason = None
+        session.execute(delete(CommentReport).where(CommentReport.comment_id == comment.id))
     session.flush()
     log_action(
         session, event_id, organizer.display_name, "show" if visible else "hide", f"comment {comment.id}"

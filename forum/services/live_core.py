@@ -55,10 +55,15 @@ def contributions_payload(session: Session, items: list[Contribution]) -> list[d
 
 
 def feed_items(session: Session, event_id: int) -> list[dict[str, Any]]:
-    """Everything said in the session, in the order it was captured."""
+    """Everything said in the session, in the order it was captured (minus what review left out)."""
     items = session.scalars(
         select(Contribution)
-        .where(Contribution.event_id == event_id, Contribution.source == ContributionSource.LIVE)
+        .where(
+            Contribution.event_id == event_id,
+            Contribution.source == ContributionSource.LIVE,
+            Contribution.hidden.is_(False),
+            Contribution.merged_into_id.is_(None),
+        )
         .order_by(Contribution.created_at, Contribution.id)
     ).all()
     return contributions_payload(session, list(items))

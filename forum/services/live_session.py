@@ -66,6 +66,8 @@ def start_session(session: Session, actor: LiveActor) -> None:
         raise Conflict("The session is already live.", code="already_live")
     if event.status == EventStatus.PUBLISHED:
         raise Conflict("The record of this event is published; the session cannot be reopened.")
+    if event.status == EventStatus.DRAFT:
+        raise Conflict("The organizer has not scheduled this event yet; it cannot go live as a draft.")
     problems = readiness_problems(session, event)
     if problems:
         raise Conflict("The event is not ready to go live: " + " ".join(problems))
@@ -192,6 +194,8 @@ def save_prompt(session: Session, actor: LiveActor, question_id: int, text: str)
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != actor.event_id:
         raise NotFound("That question is not on this event's agenda.")
+    if _event(session, actor).status == EventStatus.PUBLISHED:
+        raise Conflict("The record is published; corrections go through the publishing editor.")
     cleaned = clean_text(text, field="text", label="Prompt", max_length=ANSWER_MAX, multiline=True)
     if cleaned is None:
         raise InvalidInput("Write the prompt before saving it.", fields={"text": "Required."})

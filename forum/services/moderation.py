@@ -18,6 +18,7 @@ from forum.models import (
     AudienceMember,
     AudienceQuestion,
     Event,
+    QuestionReport,
     QuestionStatus,
     QuestionVote,
 )
@@ -65,6 +66,9 @@ def approve(session: Session, actor: LiveActor, question_id: int) -> None:
     item = _question(session, actor, question_id)
     if item.status in VISIBLE_STATUSES:
         return
+    if item.status == QuestionStatus.HIDDEN:
+        # The moderator has decided: earlier reports must not hide it again at the next one.
+        session.execute(delete(QuestionReport).where(QuestionReport.question_id == item.id))
     item.rejection_reason = None
     item.held_reason = None
     _decide(session, actor, item, QuestionStatus.APPROVED, "approve")
@@ -195,7 +199,7 @@ def block_author(session: Session, actor: LiveActor, question_id: int, blocked: 
         )
     room = author_room(member)
     if room:
-        changes.notify(session, room, {"type": "blocked", "blocked": blocked})
+        changes.notify(session, room, {"type": "blocked", "event_id": actor.event_id, "blocked": blocked})
 
 
 def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None:

@@ -115,12 +115,17 @@ export class LiveClient {
     this.clockOffset = 0;
     this.buffer = [];
     this.syncing = false;
+    this.awaitingSnapshot = true;
   }
 
   connect() {
     this.socket = io(NAMESPACE, { auth: this.auth });
     this.socket.on("connect", () => this.onStatus("connected"));
-    this.socket.on("disconnect", () => this.onStatus("reconnecting"));
+    this.socket.on("disconnect", () => {
+      // Until the next snapshot arrives, deltas are kept rather than applied to what we showed before.
+      this.awaitingSnapshot = true;
+      this.onStatus("reconnecting");
+    });
     this.socket.on("connect_error", (error) => {
       if (error.data && error.data.message) this.onStatus("refused", error.data.message);
       else this.onStatus("reconnecting");
@@ -128,7 +133,7 @@ export class LiveClient {
     this.socket.on("snapshot", (snapshot) => this.applySnapshot(snapshot));
     this.socket.on("delta", (delta) => this.receive(delta));
     this.socket.on("notice", (notice) => {
-      if (!this.state) return; // the coming snapshot already includes it
+      if (!this.state || notice.event_id !== this.state.event.id) return; // a snapshot will include it
       applyNotice(this.state, notice);
       this.onState(this.state);
     });
@@ -144,6 +149,7 @@ export class LiveClient {
     this.seq = snapshot.seq;
     this.clockOffset = Date.parse(snapshot.server_time) - Date.now();
     this.syncing = false;
+    this.awaitingSnapshot = false;
     const waiting = this.buffer;
     this.buffer = [];
     waiting.sort((a, b) => a.seq - b.seq).forEach((delta) => this.receive(delta, false));
@@ -151,7 +157,7 @@ export class LiveClient {
   }
 
   receive(delta, render = true) {
-    if (!this.state || this.syncing) {
+    if (!this.state || this.syncing || this.awaitingSnapshot) {
       this.buffer.push(delta); // deltas may overtake the snapshot; keep them for after it
       return;
     }
