@@ -26,6 +26,8 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> None:
         state["current_question_id"] = data["question_id"]
     elif kind == "agenda":
         state["agenda"] = data["agenda"]
+    elif kind == "panel":
+        state["panel"] = data["panel"]
     elif kind == "floor":
         state["floor"], state["speaking"] = data["floor"], data["speaking"]
     elif kind == "contribution":
@@ -85,6 +87,7 @@ class MirrorClient:
         self.state: dict[str, Any] | None = None
         self.seq = 0
         self.applied: list[int] = []
+        self.first_seq: int | None = None  # the sequence number of the first snapshot
         self.snapshots = 0
         self.resyncs = 0
         self.buffer: list[dict[str, Any]] = []
@@ -117,6 +120,8 @@ class MirrorClient:
             self._take_snapshot(snapshot)
 
     def _take_snapshot(self, snapshot: dict[str, Any]) -> None:
+        if self.state is None and not self.applied:
+            self.first_seq = snapshot["seq"]
         self.state, self.seq = snapshot, snapshot["seq"]
         self.awaiting_snapshot = False
         self.snapshots += 1

@@ -78,6 +78,7 @@ class Change(enum.StrEnum):
     SESSION = "session"
     CURRENT_QUESTION = "current_question"
     AGENDA = "agenda"
+    PANEL = "panel"
     FLOOR = "floor"
     CONTRIBUTION = "contribution"
     FEED = "feed"

@@ -7,8 +7,11 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum.errors import NotFound
-from forum.models import AgendaQuestion, Contribution, Organizer
+from forum.errors import Conflict, NotFound
+from forum.live import protocol
+from forum.live.protocol import Change
+from forum.models import AgendaQuestion, Contribution, EventStatus, LiveState, Organizer
+from forum.services import changes
 from forum.services.events import owned_event
 from forum.services.fields import QUESTION_MAX, clean_text, wording_key
 
@@ -46,6 +49,23 @@ def owned_question(session: Session, organizer: Organizer, event_id: int, questi
     return question
 
 
+def announce_agenda(session: Session, event_id: int) -> None:
+    """Tell every screen of the event what the agenda now is (and which question is current)."""
+    questions = ordered_questions(session, event_id)
+    changes.record(
+        session, event_id, Change.AGENDA, {"agenda": [protocol.question(q) for q in questions]}, public=True
+    )
+    state = session.get(LiveState, event_id)
+    if (
+        state is not None
+        and state.current_question_id is not None
+        and all(q.id != state.current_question_id for q in questions)
+    ):
+        state.current_question_id = None
+        session.flush()
+        changes.record(session, event_id, Change.CURRENT_QUESTION, {"question_id": None}, public=True)
+
+
 def _clean_question(text: str) -> str:
     return clean_text(text, field="text", label="Question", max_length=QUESTION_MAX, multiline=True) or ""
 
@@ -59,6 +79,7 @@ def add_question(session: Session, organizer: Organizer, event_id: int, text: st
     )
     session.add(question)
     session.flush()
+    announce_agenda(session, event_id)
     return question
 
 
@@ -69,6 +90,7 @@ def update_question(
     question = owned_question(session, organizer, event_id, question_id)
     question.text = _clean_question(text)
     session.flush()
+    announce_agenda(session, event_id)
     return question
 
 
@@ -78,11 +100,18 @@ def remove_question(session: Session, organizer: Organizer, event_id: int, quest
     answers = session.scalar(
         select(func.count()).select_from(Contribution).where(Contribution.question_id == question.id)
     )
+    event = owned_event(session, organizer, event_id)
+    if answers and event.status in {EventStatus.LIVE, EventStatus.ENDED, EventStatus.PUBLISHED}:
+        raise Conflict(
+            f"Question {question.position} has {answers} contribution(s) on record. Leave it on the agenda; "
+            "to keep them out of the published record, hide them in the record editor."
+        )
     session.delete(question)
     session.flush()
     for position, remaining in enumerate(ordered_questions(session, event_id), start=1):
         remaining.position = position
     session.flush()
+    announce_agenda(session, event_id)
     return answers or 0
 
 
@@ -98,6 +127,7 @@ def move_question(
     for position, item in enumerate(questions, start=1):
         item.position = position
     session.flush()
+    announce_agenda(session, event_id)
     return question
 
 

@@ -43,13 +43,19 @@ class Broadcast:
 
 def _next_seq(session: Session, event_id: int, stream: Stream) -> int:
     column = LiveState.public_seq if stream == Stream.PUBLIC else LiveState.staff_seq
-    return session.execute(
+    statement = (
         update(LiveState)
         .where(LiveState.event_id == event_id)
         .values({column: column + 1})
         .returning(column)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    )
+    seq = session.execute(statement).scalar_one_or_none()
+    if seq is None:  # an event from before live rooms existed: give it its counters first
+        session.add(LiveState(event_id=event_id))
+        session.flush()
+        seq = session.execute(statement).scalar_one()
+    return seq
 
 
 def record(

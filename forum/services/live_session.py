@@ -22,7 +22,7 @@ from forum.models import (
     ParticipantRole,
 )
 from forum.services import changes, floor, polls
-from forum.services.agenda import ordered_questions
+from forum.services.agenda import announce_agenda, ordered_questions
 from forum.services.contributions import add_revision
 from forum.services.events import readiness_problems
 from forum.services.fields import ANSWER_MAX, QUESTION_MAX, clean_text
@@ -147,13 +147,7 @@ def add_question_live(session: Session, actor: LiveActor, text: str, *, make_cur
     for position, item in enumerate(questions, start=1):
         item.position = position
     session.flush()
-    changes.record(
-        session,
-        actor.event_id,
-        Change.AGENDA,
-        {"agenda": [protocol.question(q) for q in questions]},
-        public=True,
-    )
+    announce_agenda(session, actor.event_id)
     if make_current:
         goto_question(session, actor, new.id)
     return new.id

@@ -8,7 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.live import protocol
+from forum.live.protocol import Change
 from forum.models import Contribution, Organizer, Participant, ParticipantRole
+from forum.services import changes
 from forum.services.events import owned_event
 from forum.services.fields import AFFILIATION_MAX, NAME_MAX, SHORT_NAME_MAX, clean_text
 
@@ -43,6 +46,18 @@ def _clean(details: ParticipantDetails) -> tuple[ParticipantRole, str, str, str 
         required=False,
     )
     return role, name, short, affiliation
+
+
+def announce_panel(session: Session, event_id: int) -> None:
+    """Tell every screen of the event who is on the panel now."""
+    people = session.scalars(
+        select(Participant)
+        .where(Participant.event_id == event_id)
+        .order_by(Participant.role, Participant.position, Participant.id)
+    )
+    changes.record(
+        session, event_id, Change.PANEL, {"panel": [protocol.participant(p) for p in people]}, public=True
+    )
 
 
 def _same_role(session: Session, event_id: int, role: ParticipantRole) -> list[Participant]:
@@ -93,6 +108,7 @@ def add_participant(
     )
     session.add(participant)
     session.flush()
+    announce_panel(session, event_id)
     return participant
 
 
@@ -113,6 +129,7 @@ def update_participant(
     participant.short_name = short
     participant.affiliation = affiliation
     session.flush()
+    announce_panel(session, event_id)
     return participant
 
 
@@ -137,6 +154,7 @@ def remove_participant(session: Session, organizer: Organizer, event_id: int, pa
     session.flush()
     _renumber(session, event_id, role)
     session.flush()
+    announce_panel(session, event_id)
 
 
 def move_participant(
@@ -151,4 +169,5 @@ def move_participant(
     for position, person in enumerate(people, start=1):
         person.position = position
     session.flush()
+    announce_panel(session, event_id)
     return participant

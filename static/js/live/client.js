@@ -19,6 +19,9 @@ export function applyDelta(state, delta) {
     case "agenda":
       state.agenda = data.agenda;
       break;
+    case "panel":
+      state.panel = data.panel;
+      break;
     case "floor":
       state.floor = data.floor;
       state.speaking = data.speaking;
