@@ -50,20 +50,11 @@ def owned_question(session: Session, organizer: Organizer, event_id: int, questi
 
 
 def announce_agenda(session: Session, event_id: int) -> None:
-    """Tell every screen of the event what the agenda now is (and which question is current)."""
+    """Tell every screen of the event what the agenda now is."""
     questions = ordered_questions(session, event_id)
     changes.record(
         session, event_id, Change.AGENDA, {"agenda": [protocol.question(q) for q in questions]}, public=True
     )
-    state = session.get(LiveState, event_id)
-    if (
-        state is not None
-        and state.current_question_id is not None
-        and all(q.id != state.current_question_id for q in questions)
-    ):
-        state.current_question_id = None
-        session.flush()
-        changes.record(session, event_id, Change.CURRENT_QUESTION, {"question_id": None}, public=True)
 
 
 def _clean_question(text: str) -> str:
@@ -106,12 +97,17 @@ def remove_question(session: Session, organizer: Organizer, event_id: int, quest
             f"Question {question.position} has {answers} contribution(s) on record. Leave it on the agenda; "
             "to keep them out of the published record, hide them in the record editor."
         )
+    state = session.get(LiveState, event_id)
+    was_current = state is not None and state.current_question_id == question.id
     session.delete(question)
     session.flush()
     for position, remaining in enumerate(ordered_questions(session, event_id), start=1):
         remaining.position = position
     session.flush()
     announce_agenda(session, event_id)
+    if was_current:
+        state.current_question_id = None  # the database has let go of it already (ON DELETE SET NULL)
+        changes.record(session, event_id, Change.CURRENT_QUESTION, {"question_id": None}, public=True)
     return answers or 0
 
 
