@@ -69,7 +69,7 @@ def test_start_and_move_through_questions_in_numbered_order(room):
     assert [d["data"]["question_id"] for d in deltas[1:]] == [ids[0], ids[1], ids[2], ids[1]]
     staff = received(room.scribe, "delta")
     assert [d["seq"] for d in staff] == list(range(room.staff0 + 1, room.staff0 + 6))
-    assert {d["stream"] for d in staff} == {"staff"}
+    assert {d["stream"] for d in staff} == {"crew"}, "scribes follow the crew stream"
     ack = act(room.moderator, "question.goto", {"question_id": ids[2]})
     assert ack["ok"]
     assert act(room.moderator, "question.next") == {

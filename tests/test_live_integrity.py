@@ -135,3 +135,64 @@ def test_unicode_digits_and_huge_numbers_are_clean_refusals(make_live_event, liv
         .status_code
         == 303
     )
+
+
+def test_scribes_see_what_is_said_but_not_the_moderation_side(make_live_event, live_client):
+    live = make_live_event()
+    moderator = live_client({"invite": live.tokens["moderator"]})
+    scribe = live_client({"invite": live.tokens["scribe"]})
+    member = live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)})
+    act(moderator, "session.start")
+    act(moderator, "moderation.settings", {"word_list": "forbidden"})
+    act(moderator, "feed.set", {"enabled": False})
+    asked = act(member, "audience.ask", {"text": "Pending question?", "client_id": "crew-00001"})
+    act(
+        moderator,
+        "moderation.reject",
+        {"question_id": asked["result"]["question_id"], "reason": "SECRET REASON"},
+    )
+    act(
+        scribe,
+        "contribution.add",
+        {"participant_id": live.people["kimmy"].id, "text": "Said with the feed off."},
+    )
+    messages = [m["args"][0] for m in scribe.get_received(NAMESPACE) if m["name"] in {"delta", "snapshot"}]
+    text = str(messages)
+    assert "SECRET REASON" not in text and "Pending question?" not in text and "forbidden" not in text
+    assert "Said with the feed off." in text
+    snapshot = act(scribe, "sync")["result"]
+    assert snapshot["stream"] == "crew" and snapshot["questions"] == []
+    assert "word_list" not in snapshot["audience"]
+    assert [c["text"] for c in snapshot["feed"]] == ["Said with the feed off."]
+    staff = act(moderator, "sync")["result"]
+    assert (
+        staff["questions"][0]["rejection_reason"] == "SECRET REASON"
+        and staff["audience"]["word_list"] == "forbidden"
+    )
+
+
+def test_withdrawn_links_lose_their_live_powers(app, make_live_event, live_client, client):
+    from forum.boundary import unit_of_work
+    from forum.db import utcnow
+    from forum.models import Invitation, Participant
+
+    live = make_live_event()
+    moderator = live_client({"invite": live.tokens["moderator"]})
+    scribe = live_client({"invite": live.tokens["scribe"]})
+    _organizer(client, live)
+    client.post(f"/manage/{live.event.id}/panel/{live.people['moderator'].id}/invitation/revoke")
+    assert not moderator.is_connected(NAMESPACE), "open connections of a withdrawn link are closed"
+    client.post(
+        f"/manage/{live.event.id}/panel/{live.people['scribe'].id}/edit",
+        data={"role": "panelist", "display_name": "Note Taker"},
+    )
+    assert not scribe.is_connected(NAMESPACE), "a changed role closes the old role's screens"
+
+    # A connection another server process holds is not closed from here, but it can no longer act.
+    kimmy = live_client({"invite": live.tokens["kimmy"]})
+    with app.app_context(), unit_of_work() as session:
+        for invitation in session.query(Invitation).filter_by(participant_id=live.people["kimmy"].id):
+            invitation.revoked_at = utcnow()
+        assert session.get(Participant, live.people["kimmy"].id) is not None
+    ack = act(kimmy, "answer.save", {"question_id": live.questions[0].id, "text": "Too late."})
+    assert ack["error"]["code"] == "access_revoked"

@@ -25,13 +25,15 @@ def install(session_factory: sessionmaker[Session], tallies: TallyCoalescer) -> 
     """Hook the broadcaster onto every session the factory makes."""
 
     def after_commit(session: Session) -> None:
-        deltas, notices, marks = take_pending(session)
-        for broadcast in deltas:
+        pending = take_pending(session)
+        for broadcast in pending.deltas:
             deliver(broadcast)
-        for to, payload in notices:
+        for to, payload in pending.notices:
             send_notice(payload, to)
-        if marks:
-            tallies.mark(marks)
+        if pending.tallies:
+            tallies.mark(pending.tallies)
+        for room_name in pending.evictions:
+            evict(room_name)
 
     event.listen(session_factory, "after_commit", after_commit)
     event.listen(session_factory, "after_rollback", discard_pending)
@@ -45,6 +47,20 @@ def deliver(broadcast: Broadcast) -> None:
         )
     except Exception:
         log.exception("could not broadcast %s #%s", broadcast.type, broadcast.seq)
+
+
+def evict(room_name: str) -> None:
+    """Disconnect this process's connections in a room.
+
+    Other processes' connections to the room are not reached here; the per-action check
+    (live_access.confirm) still refuses anything they try.
+    """
+    try:
+        server = socketio.server
+        for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, room_name)):
+            server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    except Exception:  # the access change is committed; a lingering connection can no longer act
+        log.exception("could not disconnect the connections of %s", room_name)
 
 
 def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:

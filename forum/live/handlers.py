@@ -17,7 +17,7 @@ from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions
 from forum.live.broadcast import send_snapshot
-from forum.live.protocol import NAMESPACE, Action, audience_room, room
+from forum.live.protocol import NAMESPACE, Action, audience_room, participant_room, room
 from forum.services import live_access, live_view
 from forum.services.audience_identity import TOKEN_COOKIE, network_key, token_hash
 from forum.services.live_access import LiveActor
@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 _actors: dict[str, LiveActor] = {}
 
 SERVER_ERROR = {"code": "server_error", "message": "Something went wrong on the server; nothing was changed."}
-
-
-def participant_room(participant_id: int) -> str:
-    return f"participant:{participant_id}"
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -89,6 +85,7 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
         return {"ok": False, "error": {"code": "not_joined", "message": "Connect with an event first."}}
     try:
         with unit_of_work() as session:
+            live_access.confirm(session, actor)
             result = actions.run(session, actor, name, payload)
     except DomainError as error:
         return {"ok": False, "error": error.to_dict()}

@@ -32,7 +32,8 @@ class Stream(enum.StrEnum):
     """Each connection follows exactly one numbered stream."""
 
     PUBLIC = "public"  # audience, projector, panelists
-    STAFF = "staff"  # organizer, moderator, scribe: everything public plus staff-only changes
+    CREW = "crew"  # scribes: everything said (feed on or off), but only the public side of the audience
+    STAFF = "staff"  # organizer and moderator: everything, including audience moderation
 
 
 class Action(enum.StrEnum):
@@ -94,6 +95,11 @@ class Change(enum.StrEnum):
 def room(event_id: int, stream: Stream) -> str:
     """The Socket.IO room of one stream of one event."""
     return f"event:{event_id}:{stream.value}"
+
+
+def participant_room(participant_id: int) -> str:
+    """The room of every connection made with one participant's invitation."""
+    return f"participant:{participant_id}"
 
 
 def audience_room(event_id: int, token_hash: str) -> str:

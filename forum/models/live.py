@@ -12,7 +12,7 @@ from forum.db import Base, utcnow
 
 
 class LiveState(Base):
-    """One row per event. ``public_seq``/``staff_seq`` number the broadcasts of each stream."""
+    """One row per event. ``public_seq``, ``crew_seq`` and ``staff_seq`` number each stream's broadcasts."""
 
     __tablename__ = "live_states"
 
@@ -28,6 +28,7 @@ class LiveState(Base):
     feed_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     public_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     staff_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    crew_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -63,6 +63,7 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
         public or {},
         public=public is not None,
         staff_data=staff,
+        moderation=True,
     )
     if was_visible and not visible:
         state = live_state(session, item.event_id)
@@ -275,5 +276,6 @@ def report(
             {},
             public=False,
             staff_data=staff_payload(session, item),
+            moderation=True,
         )
     return sent.done(session, {"question_id": item.id, "reported": True, "hidden": hidden})

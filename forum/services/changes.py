@@ -19,6 +19,7 @@ from forum.models import LiveState
 PENDING_KEY = "forum.pending_broadcasts"
 NOTICES_KEY = "forum.pending_notices"
 TALLIES_KEY = "forum.pending_tallies"
+EVICTIONS_KEY = "forum.pending_evictions"
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,15 @@ class Broadcast:
         }
 
 
+SEQ_COLUMNS = {
+    Stream.PUBLIC: LiveState.public_seq,
+    Stream.CREW: LiveState.crew_seq,
+    Stream.STAFF: LiveState.staff_seq,
+}
+
+
 def _next_seq(session: Session, event_id: int, stream: Stream) -> int:
-    column = LiveState.public_seq if stream == Stream.PUBLIC else LiveState.staff_seq
+    column = SEQ_COLUMNS[stream]
     statement = (
         update(LiveState)
         .where(LiveState.event_id == event_id)
@@ -66,20 +74,24 @@ def record(
     *,
     public: bool,
     staff_data: dict[str, Any] | None = None,
+    moderation: bool = False,
 ) -> None:
-    """Queue a delta for the staff stream and, when ``public``, for the public stream too.
+    """Queue a delta for the staff and crew streams and, when ``public``, for the public stream too.
 
-    ``staff_data`` lets staff see more than the public does about the same change.
+    ``staff_data`` lets staff see more than the public does about the same change. With ``moderation``
+    the staff version is for moderators only: the crew (scribes) get what the public gets, if anything.
     """
     pending: list[Broadcast] = session.info.setdefault(PENDING_KEY, [])
     staff_payload = data if staff_data is None else staff_data
-    pending.append(
-        Broadcast(event_id, Stream.STAFF, _next_seq(session, event_id, Stream.STAFF), change, staff_payload)
-    )
-    if public:
-        pending.append(
-            Broadcast(event_id, Stream.PUBLIC, _next_seq(session, event_id, Stream.PUBLIC), change, data)
-        )
+    crew_payload = (data if public else None) if moderation else staff_payload
+    payloads = {
+        Stream.STAFF: staff_payload,
+        Stream.CREW: crew_payload,
+        Stream.PUBLIC: data if public else None,
+    }
+    for stream, payload in payloads.items():
+        if payload is not None:
+            pending.append(Broadcast(event_id, stream, _next_seq(session, event_id, stream), change, payload))
 
 
 def notify(session: Session, room: str, payload: dict[str, Any]) -> None:
@@ -98,16 +110,30 @@ def tally_changed(
         marks.add((event_id, "poll", poll_id))
 
 
-def take_pending(session: Session) -> tuple[list[Broadcast], list[tuple[str, dict[str, Any]]], set]:
-    """Remove and return what was recorded: deltas, notices, tally marks (the broadcaster, after commit)."""
-    return (
-        session.info.pop(PENDING_KEY, []),
-        session.info.pop(NOTICES_KEY, []),
-        session.info.pop(TALLIES_KEY, set()),
+def evict(session: Session, room: str) -> None:
+    """Disconnect the connections in ``room`` after commit (their access was withdrawn or changed)."""
+    session.info.setdefault(EVICTIONS_KEY, []).append(room)
+
+
+@dataclass(frozen=True)
+class Pending:
+    deltas: list[Broadcast]
+    notices: list[tuple[str, dict[str, Any]]]
+    tallies: set[tuple[int, str, int]]
+    evictions: list[str]
+
+
+def take_pending(session: Session) -> Pending:
+    """Remove and return what was recorded (the broadcaster calls this after commit)."""
+    return Pending(
+        deltas=session.info.pop(PENDING_KEY, []),
+        notices=session.info.pop(NOTICES_KEY, []),
+        tallies=session.info.pop(TALLIES_KEY, set()),
+        evictions=session.info.pop(EVICTIONS_KEY, []),
     )
 
 
 def discard_pending(session: Session) -> None:
     """Forget what was recorded: the transaction rolled back, so it never happened."""
-    for key in (PENDING_KEY, NOTICES_KEY, TALLIES_KEY):
+    for key in (PENDING_KEY, NOTICES_KEY, TALLIES_KEY, EVICTIONS_KEY):
         session.info.pop(key, None)

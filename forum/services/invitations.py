@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from forum.db import utcnow
 from forum.errors import NotFound
+from forum.live.protocol import participant_room
 from forum.models import Invitation, Organizer, Participant
+from forum.services import changes
 from forum.services.panel import owned_participant
 
 TOKEN_BYTES = 32
@@ -44,6 +46,7 @@ def issue_invitation(
         select(Invitation).where(Invitation.participant_id == participant.id, Invitation.revoked_at.is_(None))
     ):
         invitation.revoked_at = now
+    changes.evict(session, participant_room(participant.id))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invitation = Invitation(participant_id=participant.id, token_hash=hash_token(token), created_at=now)
     session.add(invitation)
@@ -61,11 +64,12 @@ def revoke_invitation(session: Session, organizer: Organizer, event_id: int, par
         invitation.revoked_at = utcnow()
         revoked += 1
     session.flush()
+    changes.evict(session, participant_room(participant.id))
     return revoked
 
 
-def participant_for_token(session: Session, token: str) -> Participant:
-    """The participant a link belongs to; unknown and revoked links get the same NotFound."""
+def invitation_for_token(session: Session, token: str) -> Invitation:
+    """The working invitation behind a link (its participant loaded); unknown and revoked links: NotFound."""
     if not token or len(token) > 200:
         raise NotFound("This invitation link is not valid. Ask the organizer for a new one.")
     invitation = session.scalar(
@@ -78,4 +82,9 @@ def participant_for_token(session: Session, token: str) -> Participant:
             "This invitation link is not valid or has been withdrawn. Ask the organizer for a new one."
         )
     invitation.last_used_at = utcnow()
-    return invitation.participant
+    return invitation
+
+
+def participant_for_token(session: Session, token: str) -> Participant:
+    """The participant a link belongs to; unknown and revoked links get the same NotFound."""
+    return invitation_for_token(session, token).participant

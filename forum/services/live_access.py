@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from forum.errors import NotFound, PermissionDenied
 from forum.live.protocol import Stream
-from forum.models import Event, EventStatus, Organizer, Participant
+from forum.models import Event, EventStatus, Invitation, Organizer, Participant
 from forum.services import invitations
 from forum.services.fields import is_slug
 
@@ -51,12 +51,15 @@ class LiveActor:
     participant_id: int | None = None
     organizer_id: int | None = None
     label: str = "audience"
+    invitation_id: int | None = None  # the link an invited person joined with, checked again on every action
     audience_token_hash: str | None = None  # the browser's identity, hashed (audience only)
     network_key: str | None = None  # keyed, daily-rotated hash of the address, for rate limits only
 
     @property
     def stream(self) -> Stream:
-        return Stream.STAFF if Capability.CAPTURE in self.capabilities else Stream.PUBLIC
+        if Capability.MODERATE in self.capabilities:
+            return Stream.STAFF
+        return Stream.CREW if Capability.CAPTURE in self.capabilities else Stream.PUBLIC
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -96,11 +99,12 @@ def organizer_actor(organizer: Organizer, event: Event) -> LiveActor:
     )
 
 
-def participant_actor(person: Participant) -> LiveActor:
+def participant_actor(person: Participant, invitation_id: int | None = None) -> LiveActor:
     return LiveActor(
         event_id=person.event_id,
         role=person.role.value,
         participant_id=person.id,
+        invitation_id=invitation_id,
         label=f"{person.display_name} ({person.role.value})",
     )
 
@@ -120,10 +124,11 @@ def resolve_actor(
     room); then the event's owner; then anyone else as audience. Others cannot see a draft's room.
     """
     if invite_token:
-        person = invitations.participant_for_token(session, invite_token)
+        invitation = invitations.invitation_for_token(session, invite_token)
+        person = invitation.participant
         if slug and session.scalar(select(Event.slug).where(Event.id == person.event_id)) != slug:
             raise PermissionDenied("This invitation belongs to another event.")
-        return participant_actor(person)
+        return participant_actor(person, invitation.id)
     event = _open_event(event_by_slug_or_code(session, slug=slug), organizer)
     if organizer is not None and organizer.id == event.organizer_id:
         return organizer_actor(organizer, event)
@@ -134,3 +139,21 @@ def audience_actor(event: Event, audience_token_hash: str | None, network_key: s
     return LiveActor(
         event_id=event.id, role="audience", audience_token_hash=audience_token_hash, network_key=network_key
     )
+
+
+def confirm(session: Session, actor: LiveActor) -> None:
+    """Refuse an open connection whose invitation was withdrawn, or whose person left or changed role."""
+    if actor.invitation_id is None:
+        return
+    invitation = session.get(Invitation, actor.invitation_id)
+    person = session.get(Participant, actor.participant_id) if actor.participant_id else None
+    if (
+        invitation is None
+        or invitation.revoked_at is not None
+        or person is None
+        or person.role.value != actor.role
+    ):
+        raise PermissionDenied(
+            "Your invitation link was withdrawn or your role changed. Ask the organizer for a new link.",
+            code="access_revoked",
+        )

@@ -21,14 +21,14 @@ from forum.models import (
 )
 from forum.services import audience_view
 from forum.services.agenda import ordered_questions
+from forum.services.changes import SEQ_COLUMNS
 from forum.services.floor import floor_payload
 from forum.services.live_access import LiveActor
 from forum.services.live_core import contributions_payload, feed_items, live_state
 
 
 def current_seq(session: Session, event_id: int, stream: Stream) -> int:
-    column = LiveState.public_seq if stream == Stream.PUBLIC else LiveState.staff_seq
-    return session.scalar(select(column).where(LiveState.event_id == event_id)) or 0
+    return session.scalar(select(SEQ_COLUMNS[stream]).where(LiveState.event_id == event_id)) or 0
 
 
 def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
         .where(Participant.event_id == event.id)
         .order_by(Participant.role, Participant.position, Participant.id)
     ).all()
-    show_feed = stream == Stream.STAFF or state.feed_enabled
+    show_feed = stream != Stream.PUBLIC or state.feed_enabled
     data: dict[str, Any] = {
         "protocol": protocol.PROTOCOL_VERSION,
         "stream": stream.value,
@@ -81,7 +81,7 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
         "feed_enabled": state.feed_enabled,
         "feed": feed_items(session, event.id) if show_feed else [],
     }
-    staff = stream == Stream.STAFF
+    staff = stream == Stream.STAFF  # moderators see the moderation side of the audience
     data |= {
         "audience": audience_view.audience_settings(event, staff=staff),
         "questions": audience_view.questions_for(session, event.id, staff=staff),
@@ -90,7 +90,7 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
     }
     if actor.role == "audience":
         data["mine"] = audience_view.mine(session, actor)
-    if staff:
+    if stream in {Stream.STAFF, Stream.CREW}:
         data["written_answers"] = written_answers(session, event.id)
     elif actor.participant_id is not None:
         data["written_answers"] = [

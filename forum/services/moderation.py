@@ -196,6 +196,7 @@ def block_author(session: Session, actor: LiveActor, question_id: int, blocked: 
             {},
             public=False,
             staff_data=staff_payload(session, own),
+            moderation=True,
         )
     room = author_room(member)
     if room:
@@ -247,4 +248,5 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
         audience_settings(event, staff=False),
         public=True,
         staff_data=audience_settings(event, staff=True),
+        moderation=True,
     )

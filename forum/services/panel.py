@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.live import protocol
-from forum.live.protocol import Change
+from forum.live.protocol import Change, participant_room
 from forum.models import Contribution, Organizer, Participant, ParticipantRole
 from forum.services import changes
 from forum.services.events import owned_event
@@ -120,6 +120,7 @@ def update_participant(
     role, name, short, affiliation = _clean(details)
     _check_short_name_free(session, event_id, short, participant.id)
     if role != participant.role:
+        changes.evict(session, participant_room(participant.id))  # their open screens were for the old role
         old_role = participant.role
         participant.role = role
         participant.position = len(_same_role(session, event_id, role)) + 1
@@ -150,6 +151,7 @@ def remove_participant(session: Session, organizer: Organizer, event_id: int, pa
             "Remove those from the record first, so nothing is left without a speaker."
         )
     role = participant.role
+    changes.evict(session, participant_room(participant.id))
     session.delete(participant)
     session.flush()
     _renumber(session, event_id, role)
