@@ -412,3 +412,13 @@ def test_the_coalescing_loop_flushes_and_stops_by_itself(app, room):
     while loop._running and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not loop._running, "the loop ends once nothing is left to flush"
+
+
+def test_a_moderators_approval_outlasts_the_old_reports(room):
+    act(room.moderator, "moderation.settings", {"premoderation": False, "report_threshold": 2})
+    qid = ask(room.audience[0])["result"]["question_id"]
+    for client in room.audience[1:3]:
+        act(client, "audience.report", {"question_id": qid, "client_id": cid()})
+    act(room.moderator, "moderation.approve", {"question_id": qid})
+    ack = act(room.audience[3], "audience.report", {"question_id": qid, "client_id": cid()})
+    assert ack["result"]["hidden"] is False, "one new report does not undo the moderator's decision"

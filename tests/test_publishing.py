@@ -415,3 +415,51 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
     db_session.expire_all()
     statuses = [db_session.get(AudienceQuestion, qid).status for qid in asked]
     assert statuses == [QuestionStatus.ANSWERED, QuestionStatus.MERGED, QuestionStatus.REJECTED]
+
+
+def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, make_live_event, db_session):
+    live = make_live_event()
+    with app.app_context(), unit_of_work() as session:
+        actor = _actor(session, live)
+        person = session.get(Participant, live.people["kimmy"].id)
+        person.short_name = "김미"
+        live_session.start_session(session, actor)
+        capture.add_contribution(session, actor, participant_id=person.id, text="답변입니다.")
+        live_session.end_session(session, actor)
+    _sign_in(client, live)
+    _publish(client, live)
+    client.post(f"/manage/{live.event.id}/record/comments", data={"enabled": "true"})
+    reader = app.test_client()
+    page = reader.get(f"/archive/{live.event.slug}").get_data(as_text=True)
+    anchor = re.search(r'name="anchor" value="(q1-[^"]+)"', page).group(1)
+    client_id = re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+    assert anchor == "q1-김미"
+    posted = reader.post(
+        f"/archive/{live.event.slug}/comments",
+        data={"anchor": anchor, "text": "좋은 답변", "client_id": client_id},
+        follow_redirects=True,
+    )
+    assert "your comment is posted" in posted.get_data(as_text=True)
+
+
+def test_prompts_cannot_change_after_publishing(app, client, held):
+    from tests.test_live_handlers import act
+
+    _sign_in(client, held)
+    _publish(client, held)
+    from forum.extensions import socketio
+    from forum.live.protocol import NAMESPACE
+
+    moderator = socketio.test_client(
+        app,
+        namespace=NAMESPACE,
+        auth={"invite": held.tokens["moderator"]},
+        flask_test_client=app.test_client(),
+    )
+    ack = act(
+        moderator, "prompt.save", {"question_id": held.questions[0].id, "text": "Rewritten afterwards."}
+    )
+    assert ack["error"]["code"] == "conflict"
+    assert "Rewritten afterwards." not in app.test_client().get(f"/archive/{held.event.slug}").get_data(
+        as_text=True
+    )
