@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput, PermissionDenied
 from forum.models import AudienceMember, SubmissionReceipt
+from forum.services import rate_limits
+from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
 
 TOKEN_COOKIE = "forum_audience"
@@ -122,3 +124,40 @@ def submission(session: Session, actor: LiveActor, client_id: Any, action: str) 
     member = member_for(session, actor)
     client_id = clean_client_id(client_id)
     return Submission(member, client_id, action, earlier_result(session, member, client_id, action))
+
+
+NAME_MAX = 60
+
+
+def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> tuple[str, str | None]:
+    """The text of an audience question or reader comment, and the optional name it is signed with."""
+    cleaned = (
+        clean_text(
+            text if isinstance(text, str) else "",
+            field="text",
+            label=label,
+            max_length=max_length,
+            multiline=True,
+        )
+        or ""
+    )
+    name = clean_text(
+        display_name if isinstance(display_name, str) else "",
+        field="display_name",
+        label="Your name",
+        max_length=NAME_MAX,
+        required=False,
+    )
+    return cleaned, name
+
+
+def may_post(member: AudienceMember) -> None:
+    """Refuse members a moderator has blocked in this event."""
+    if member.blocked_at is not None:
+        raise PermissionDenied("A moderator has stopped you from posting in this event.", code="blocked")
+
+
+def count_against_limits(actor: LiveActor, member: AudienceMember, name: str) -> None:
+    """One action against the network's limit and the member's limit called ``name``."""
+    rate_limits.enforce("network", actor.network_key)
+    rate_limits.enforce(name, f"member:{member.id}")

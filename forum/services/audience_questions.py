@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from forum.db import utcnow
-from forum.errors import Conflict, NotFound, PermissionDenied
+from forum.errors import Conflict, NotFound
 from forum.live.protocol import Change, audience_room
 from forum.models import (
     VISIBLE_STATUSES,
@@ -24,7 +24,7 @@ from forum.models import (
     QuestionStatus,
     QuestionVote,
 )
-from forum.services import audience_identity, changes, rate_limits
+from forum.services import audience_identity, changes
 from forum.services.audience_view import own_question, public_question, staff_payload
 from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
@@ -33,7 +33,6 @@ from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
 
 TEXT_MAX = 500
-NAME_MAX = 60
 REASON_MAX = 200
 OPEN_STATUSES = {EventStatus.SCHEDULED, EventStatus.LIVE}
 EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
@@ -97,37 +96,6 @@ def _member(session: Session, actor: LiveActor) -> AudienceMember:
     return audience_identity.member_for(session, actor)
 
 
-def _not_blocked(member: AudienceMember) -> None:
-    if member.blocked_at is not None:
-        raise PermissionDenied("A moderator has stopped you from posting in this event.", code="blocked")
-
-
-def _limit(actor: LiveActor, member: AudienceMember, name: str) -> None:
-    rate_limits.enforce("network", actor.network_key)
-    rate_limits.enforce(name, f"member:{member.id}")
-
-
-def _clean_question(text: Any, display_name: Any) -> tuple[str, str | None]:
-    text = (
-        clean_text(
-            text if isinstance(text, str) else "",
-            field="text",
-            label="Your question",
-            max_length=TEXT_MAX,
-            multiline=True,
-        )
-        or ""
-    )
-    name = clean_text(
-        display_name if isinstance(display_name, str) else "",
-        field="display_name",
-        label="Your name",
-        max_length=NAME_MAX,
-        required=False,
-    )
-    return text, name
-
-
 def _screen(event: Event, text: str, name: str | None) -> tuple[QuestionStatus, str | None]:
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     if terms:
@@ -143,14 +111,14 @@ def ask(
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    _not_blocked(member)
+    audience_identity.may_post(member)
     event = _open_event(session, actor)
     if not event.questions_enabled:
         raise Conflict("The organizer has closed audience questions for this event.", code="questions_closed")
     if event.status not in OPEN_STATUSES:
         raise Conflict("Questions can be asked before and during the session.", code="questions_closed")
-    _limit(actor, member, "question")
-    text, name = _clean_question(text, display_name)
+    audience_identity.count_against_limits(actor, member, "question")
+    text, name = audience_identity.clean_post(text, display_name, label="Your question", max_length=TEXT_MAX)
     status, held_reason = _screen(event, text, name)
     item = AudienceQuestion(
         event_id=event.id,
@@ -181,11 +149,13 @@ def _own(session: Session, member: AudienceMember, question_id: int) -> Audience
 def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, display_name: Any) -> None:
     """The author rewords a question that is still waiting; the word list is applied again."""
     member = _member(session, actor)
-    _not_blocked(member)
+    audience_identity.may_post(member)
     item = _own(session, member, question_id)
-    _limit(actor, member, "question")
+    audience_identity.count_against_limits(actor, member, "question")
     event = _open_event(session, actor)
-    item.text, item.display_name = _clean_question(text, display_name)
+    item.text, item.display_name = audience_identity.clean_post(
+        text, display_name, label="Your question", max_length=TEXT_MAX
+    )
     item.status, item.held_reason = _screen(event, item.text, item.display_name)
     session.flush()
     announce(session, item, was_visible=False)
@@ -214,7 +184,7 @@ def vote(session: Session, actor: LiveActor, question_id: int, *, up: bool, clie
         return sent.earlier
     member = sent.member
     item = _visible(session, actor, question_id)
-    _limit(actor, member, "vote")
+    audience_identity.count_against_limits(actor, member, "vote")
     existing = session.scalar(
         select(QuestionVote.id).where(
             QuestionVote.question_id == item.id, QuestionVote.member_id == member.id
@@ -237,9 +207,9 @@ def report(
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    _not_blocked(member)
+    audience_identity.may_post(member)
     item = _visible(session, actor, question_id)
-    _limit(actor, member, "report")
+    audience_identity.count_against_limits(actor, member, "report")
     reason = clean_text(
         reason if isinstance(reason, str) else "",
         field="reason",

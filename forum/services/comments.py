@@ -10,15 +10,13 @@ from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, NotFound
 from forum.models import CommentReport, CommentStatus, Event, EventStatus, Organizer, ReaderComment
-from forum.services import audience_identity, rate_limits
+from forum.services import audience_identity
 from forum.services.events import owned_event
-from forum.services.fields import clean_text
 from forum.services.live_access import LiveActor
 from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
 
 TEXT_MAX = 2000
-NAME_MAX = 60
 
 
 def _event(session: Session, actor: LiveActor) -> Event:
@@ -46,29 +44,11 @@ def post(
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    if member.blocked_at is not None:
-        raise Conflict("A moderator has stopped you from posting in this event.", code="blocked")
+    audience_identity.may_post(member)
     if anchor not in anchors:
         raise NotFound("There is no such answer in this record.")
-    rate_limits.enforce("network", actor.network_key)
-    rate_limits.enforce("comment", f"member:{member.id}")
-    text = (
-        clean_text(
-            text if isinstance(text, str) else "",
-            field="text",
-            label="Your comment",
-            max_length=TEXT_MAX,
-            multiline=True,
-        )
-        or ""
-    )
-    name = clean_text(
-        display_name if isinstance(display_name, str) else "",
-        field="display_name",
-        label="Your name",
-        max_length=NAME_MAX,
-        required=False,
-    )
+    audience_identity.count_against_limits(actor, member, "comment")
+    text, name = audience_identity.clean_post(text, display_name, label="Your comment", max_length=TEXT_MAX)
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     comment = ReaderComment(
         event_id=event.id,
@@ -96,8 +76,7 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
     comment = session.get(ReaderComment, comment_id)
     if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
         raise NotFound("That comment is not shown here.")
-    rate_limits.enforce("network", actor.network_key)
-    rate_limits.enforce("report", f"member:{member.id}")
+    audience_identity.count_against_limits(actor, member, "report")
     if (
         session.scalar(
             select(CommentReport.id).where(

@@ -12,7 +12,7 @@ from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.live.protocol import Change
 from forum.models import AgendaQuestion, Poll, PollOption, PollPhase, PollStatus, PollVote
-from forum.services import audience_identity, changes, rate_limits
+from forum.services import audience_identity, changes
 from forum.services.audience_view import poll_payload
 from forum.services.fields import QUESTION_MAX, clean_text
 from forum.services.live_access import Capability, LiveActor
@@ -168,8 +168,7 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
     option = session.get(PollOption, option_id)
     if option is None or option.poll_id != poll.id:
         raise NotFound("That is not one of this poll's options.")
-    rate_limits.enforce("network", actor.network_key)
-    rate_limits.enforce("poll_vote", f"member:{member.id}")
+    audience_identity.count_against_limits(actor, member, "poll_vote")
     existing = session.scalar(
         select(PollVote).where(PollVote.poll_id == poll.id, PollVote.member_id == member.id)
     )
