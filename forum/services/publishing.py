@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.db import utcnow
@@ -157,10 +157,3 @@ def readable_version(
     if version is None:
         raise NotFound("This record has no such version.")
     return event, version
-
-
-def published_count(session: Session) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(Event).where(Event.status == EventStatus.PUBLISHED))
-        or 0
-    )
