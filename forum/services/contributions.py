@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -39,18 +41,32 @@ def add_revision(session: Session, contribution: Contribution, text: str, revise
     )
 
 
-def prepared_answers(session: Session, participant: Participant) -> dict[int, Contribution]:
-    """The participant's prepared answers, keyed by question id, with their revisions loaded."""
-    rows = session.scalars(
-        select(Contribution)
-        .options(selectinload(Contribution.revisions))
-        .where(
-            Contribution.participant_id == participant.id,
-            Contribution.kind == ContributionKind.ANSWER,
-            Contribution.source == ContributionSource.PREPARED,
+def _prepared(session: Session, *conditions: Any) -> list[Contribution]:
+    return list(
+        session.scalars(
+            select(Contribution)
+            .options(selectinload(Contribution.revisions))
+            .where(
+                Contribution.kind == ContributionKind.ANSWER,
+                Contribution.source == ContributionSource.PREPARED,
+                Contribution.question_id.is_not(None),
+                *conditions,
+            )
         )
     )
-    return {row.question_id: row for row in rows if row.question_id is not None}
+
+
+def prepared_answers(session: Session, participant: Participant) -> dict[int, Contribution]:
+    """The participant's prepared answers, keyed by question id, with their revisions loaded."""
+    return {row.question_id: row for row in _prepared(session, Contribution.participant_id == participant.id)}
+
+
+def prepared_answers_by_panelist(session: Session, event_id: int) -> dict[int, dict[int, Contribution]]:
+    """Every prepared answer of an event in one query: participant id -> question id -> answer."""
+    answers: dict[int, dict[int, Contribution]] = {}
+    for row in _prepared(session, Contribution.event_id == event_id):
+        answers.setdefault(row.participant_id, {})[row.question_id] = row
+    return answers
 
 
 def save_prepared_answer(

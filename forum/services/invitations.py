@@ -27,13 +27,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def active_invitation(session: Session, participant_id: int) -> Invitation | None:
-    """The participant's working invitation, if any."""
-    return session.scalar(
+def active_invitations(session: Session, event_id: int) -> dict[int, Invitation]:
+    """Each participant's working invitation in an event, in one query (participant id -> invitation)."""
+    rows = session.scalars(
         select(Invitation)
-        .where(Invitation.participant_id == participant_id, Invitation.revoked_at.is_(None))
-        .order_by(Invitation.id.desc())
+        .join(Participant, Participant.id == Invitation.participant_id)
+        .where(Participant.event_id == event_id, Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id)
     )
+    return {row.participant_id: row for row in rows}
 
 
 def issue_invitation(

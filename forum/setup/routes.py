@@ -92,7 +92,8 @@ def new_event() -> Response | tuple[str, int]:
 def event_overview(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id, with_panel=True)
-    active_links = {p.id: invitations.active_invitation(session, p.id) for p in event.participants}
+    links = invitations.active_invitations(session, event.id)
+    active_links = {p.id: links.get(p.id) for p in event.participants}
     return render_template(
         "setup/event_overview.html",
         event=event,
@@ -304,7 +305,8 @@ def prepared_answers(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id, with_panel=True)
     panelists = [p for p in event.participants if p.role == ParticipantRole.PANELIST]
-    answers = {p.id: contributions.prepared_answers(session, p) for p in panelists}
+    by_panelist = contributions.prepared_answers_by_panelist(session, event.id)
+    answers = {p.id: by_panelist.get(p.id, {}) for p in panelists}
     return render_template("setup/prepared_answers.html", event=event, panelists=panelists, answers=answers)
 
 
