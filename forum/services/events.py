@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from forum.models import (
     LiveState,
     Organizer,
     Participant,
+    TranscriptVersion,
 )
 from forum.models.panel import ParticipantRole
 from forum.services.fields import (
@@ -271,3 +272,48 @@ def visible_event(session: Session, slug: str, viewer: Organizer | None) -> Even
     ):
         raise NotFound("There is no public event at this address.")
     return event
+
+
+# Public listings for the home page: one bounded query each, drafts never included.
+LISTING_LIMIT = 6
+# A scheduled event stays under "Upcoming" for a while after its start time: debates often start late,
+# and the room may still be about to open. After that an event that never went live is stale.
+UPCOMING_GRACE = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class PublicListings:
+    """What the home page lists: running sessions, coming events, and recently published records."""
+
+    live: list[Event]
+    upcoming: list[Event]
+    records: list[Event]
+
+
+def public_listings(session: Session, now: datetime, limit: int = LISTING_LIMIT) -> PublicListings:
+    """Live, upcoming and recently published public events, at most ``limit`` of each; never drafts.
+
+    Records are ordered by their latest version, so a corrected record comes back to the top.
+    """
+    live = session.scalars(
+        select(Event).where(Event.status == EventStatus.LIVE).order_by(Event.starts_at, Event.id).limit(limit)
+    ).all()
+    upcoming = session.scalars(
+        select(Event)
+        .where(Event.status == EventStatus.SCHEDULED, Event.starts_at >= now - UPCOMING_GRACE)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    ).all()
+    latest = (
+        select(TranscriptVersion.event_id, func.max(TranscriptVersion.published_at).label("published_at"))
+        .group_by(TranscriptVersion.event_id)
+        .subquery()
+    )
+    records = session.scalars(
+        select(Event)
+        .join(latest, latest.c.event_id == Event.id)
+        .where(Event.status == EventStatus.PUBLISHED)
+        .order_by(latest.c.published_at.desc(), Event.id.desc())
+        .limit(limit)
+    ).all()
+    return PublicListings(live=list(live), upcoming=list(upcoming), records=list(records))

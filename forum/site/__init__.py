@@ -1,1 +1,1 @@
-"""Public pages that belong to no single feature: home page and health check."""
+"""Public pages that belong to no single feature: home page, short join links and health check."""

@@ -1,15 +1,17 @@
-"""Home page and ``/healthz``."""
+"""Home page, short join links and ``/healthz``."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from forum.db import get_session
+from forum.db import get_session, utcnow
+from forum.models import EventStatus
+from forum.services import events, live_access
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
@@ -17,7 +19,24 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def home() -> str:
-    return render_template("site/home.html")
+    """The join box, sign-in links, and what is live, coming up and recently published."""
+    listings = events.public_listings(get_session(), utcnow())
+    return render_template("site/home.html", listings=listings)
+
+
+@bp.get("/j/", defaults={"code": ""})
+@bp.get("/j/<path:code>")
+def short_join(code: str) -> Response:
+    """The projector's short link (``/j/K7M2QX``): on to the event, or to the join box with a message."""
+    event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
+    if event is None or event.status == EventStatus.DRAFT:
+        shown = code.strip()[:12]
+        if shown:
+            flash(f"No event has the code “{shown}”. Check the code on the screen and type it here.", "error")
+        else:
+            flash("This link has no event code. Type the code shown on the screen in the room.", "error")
+        return redirect(url_for("site.home", code=shown or None) + "#join", code=303)
+    return redirect(url_for("audience.event_page", slug=event.slug), code=303)
 
 
 @bp.get("/healthz")
