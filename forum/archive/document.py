@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from forum.services.record import delivery_label
+
 
 def people(content: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {p["key"]: p for p in content["moderators"] + content["panelists"]}
@@ -45,3 +47,19 @@ def duration(seconds: float) -> str:
 
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def plain_text_marks(items: list[dict[str, Any]]) -> list[str | None]:
+    """The delivery label each contribution of one question carries in the plain-text layout.
+
+    A written answer is always marked. Words said in the session are marked only where the same speaker
+    also has a written answer under the question: elsewhere the summary layout stays as it was, and
+    where both meet, every part is marked so the importer can tell where each one ends.
+    """
+    written = {item["speaker"] for item in items if item.get("delivery") == "written"}
+    marks: list[str | None] = []
+    for item in items:
+        way = item.get("delivery")
+        shown = way == "written" or (way == "said" and item["speaker"] in written)
+        marks.append(delivery_label(way) if shown else None)
+    return marks

@@ -7,7 +7,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from forum.archive.document import answers_of, date_text, duration, label, panelist, paragraphs, people
+from forum.archive.document import (
+    answers_of,
+    date_text,
+    duration,
+    label,
+    panelist,
+    paragraphs,
+    people,
+    plain_text_marks,
+)
+from forum.services.record import delivery_label
 
 FORMATS = ("md", "txt", "json", "pdf")
 MEDIA_TYPES = {
@@ -70,10 +80,11 @@ def text_full(content: dict[str, Any]) -> str:
                 f"{speaker['short_name'] if speaker else 'Moderator'} (moderator): "
                 + " ".join(paragraphs(question["prompt"]["text"]))
             )
-        for item in question["contributions"]:
+        said = question["contributions"]
+        for item, mark in zip(said, plain_text_marks(said), strict=True):
             name = who.get(item["speaker"] or "", {}).get("short_name", "Unattributed")
             first, *rest = paragraphs(item["text"]) or [""]
-            lines.append(f"{name}: {first}")
+            lines.append(f"{name} ({mark}): {first}" if mark else f"{name}: {first}")
             lines.extend(rest)
         for audience in question["audience_questions"]:
             by = f"{audience['name']}, " if audience["name"] else ""
@@ -108,8 +119,12 @@ def text_panelist(content: dict[str, Any], key: str) -> str:
         if not items:
             continue
         lines.append(f"{question['number']}. {question['text']}")
-        for item in items:
-            lines.extend(paragraphs(item["text"]))
+        for item, mark in zip(items, plain_text_marks(items), strict=True):
+            parts = paragraphs(item["text"])
+            if mark:
+                # The mark opens the answer's first paragraph; services/importer.py reads it back.
+                parts = [f"({mark}) {parts[0] if parts else ''}".rstrip(), *parts[1:]]
+            lines.extend(parts)
     lines.extend(_about(content))
     return "\n".join(lines) + "\n"
 
@@ -165,8 +180,15 @@ def markdown_full(content: dict[str, Any]) -> str:
             ]
         for item in question["contributions"]:
             name = who.get(item["speaker"] or "", {}).get("short_name", "Unattributed")
+            shown = delivery_label(item.get("delivery"))
+            delivered = f" *({shown})*" if shown else ""
             approved = " *(approved by the speaker)*" if item["approved_by_speaker"] else ""
-            lines += [f'<a id="{item["anchor"]}"></a>', "", f"**{_md_escape(name)}**{approved}", ""]
+            lines += [
+                f'<a id="{item["anchor"]}"></a>',
+                "",
+                f"**{_md_escape(name)}**{delivered}{approved}",
+                "",
+            ]
             lines += [f"{_md_escape(p)}\n" for p in paragraphs(item["text"])]
         if question["audience_questions"]:
             lines += ["### From the audience", ""]
@@ -219,6 +241,8 @@ def markdown_panelist(content: dict[str, Any], key: str) -> str:
             "",
         ]
         for item in items:
+            if shown := delivery_label(item.get("delivery")):
+                lines += [f"*({shown})*", ""]
             lines += [f"{_md_escape(p)}\n" for p in paragraphs(item["text"])]
     lines += _md_about(content)
     return "\n".join(lines).rstrip() + "\n"

@@ -18,6 +18,7 @@ from forum.models import Event, EventStatus, Participant, ParticipantRole, Trans
 from forum.services import comments, publishing, search
 from forum.services.audience_identity import network_key, token_hash
 from forum.services.live_access import LiveActor, audience_actor
+from forum.services.record import delivery_label
 from forum.web import form_action
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
@@ -26,6 +27,12 @@ FORMAT = "any(md,txt,json,pdf)"
 # Versions never change, but unpublishing must hide them, so no cache may keep them for long.
 PINNED = "public, max-age=3600"
 CURRENT = "public, max-age=300"
+
+
+@bp.context_processor
+def _delivery_labels() -> dict[str, Any]:
+    """The label each answer carries ("said in the session", "written answer"), read from the document."""
+    return {"delivery_label": delivery_label}
 
 
 def _export(content: dict[str, Any], fmt: str, key: str | None, html: str | None = None) -> Response:

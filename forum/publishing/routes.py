@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -17,10 +18,23 @@ from forum.live import protocol
 from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
 from forum.services import comments, events, invitations, live_access, moderation, publishing, review
 from forum.services.live_core import revision_counts
-from forum.services.record import build_record, ordered_contributions
+from forum.services.record import (
+    DELIVERY_LABELS,
+    build_record,
+    delivery,
+    delivery_label,
+    ordered_contributions,
+)
 from forum.web import form_action
 
 bp = Blueprint("publishing", __name__)
+
+
+@bp.context_processor
+def _delivery_labels() -> dict[str, Any]:
+    """How each contribution reached the record ("said in the session", "written answer"), for the
+    editor, the panelist's review page and the preview."""
+    return {"delivery": delivery, "delivery_label": delivery_label}
 
 
 def _back(event_id: int, anchor: str = "") -> Response:
@@ -43,6 +57,8 @@ def editor(event_id: int) -> str:
     event = events.owned_event(session, current_user, event_id, with_panel=True)
     items = ordered_contributions(session, event_id)
     counts = revision_counts(session, [c.id for c in items])
+    wanted = request.args.get("delivery")
+    wanted = wanted if wanted in DELIVERY_LABELS else None
     audience = session.scalars(
         select(AudienceQuestion)
         .where(AudienceQuestion.event_id == event_id, AudienceQuestion.status.in_(VISIBLE_STATUSES))
@@ -51,7 +67,10 @@ def editor(event_id: int) -> str:
     return render_template(
         "publishing/editor.html",
         event=event,
-        items=items,
+        items=review.of_delivery(items, wanted),
+        both=review.said_and_written(items),
+        all_items=items,
+        wanted=wanted,
         counts=counts,
         people={p.id: p for p in event.participants},
         audience=audience,

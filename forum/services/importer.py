@@ -4,7 +4,9 @@ Two layouts are understood:
 
 * a **panel summary** — an opening sentence naming the discussion (“title”) and its host (“host”), lines
   "- Moderation: …" and "- Panelist: Name (Affiliation), …", "Here are <name>'s answers …", numbered
-  questions each followed by answer paragraphs, and "*About the host: …" at the end;
+  questions each followed by answer paragraphs, and "*About the host: …" at the end. An answer whose
+  first paragraph opens with "(written answer)" or "(said in the session)" — as this platform's own
+  export marks them — keeps that distinction: it is stored as a prepared or a live contribution;
 * a **speaker-labelled transcript**, as captioned conference transcripts are written: lines such as
   ``>> NAME: text`` or ``Name: text``, where a line without a label continues the previous speaker.
   The moderator's remarks that ask something become the agenda questions.
@@ -23,6 +25,7 @@ from forum.errors import InvalidInput
 from forum.models import Contribution, ContributionKind, ContributionSource, Event, Organizer
 from forum.services import agenda, events, panel
 from forum.services.contributions import add_revision
+from forum.services.record import DELIVERY, DELIVERY_LABELS
 
 MONTHS = {
     m: i
@@ -52,6 +55,13 @@ _ABOUT = re.compile(r"^\s*\*?\s*about the host\s*:\s*(.*)$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^\s*\d+\s+comments?\b", re.IGNORECASE)
 _SPEAKER = re.compile(r"^\s*(?:>>\s*)?([^\W\d][\w .'’\-()]{0,48}?)\s*:\s+(.*)$")
 _CAPTION_TURN = re.compile(r"^\s*>>\s*(.*)$")
+# The marks of forum/archive/formats.py's plain text: "(written answer) First paragraph …".
+_DELIVERY_MARK = re.compile(
+    r"^\s*\((" + "|".join(re.escape(label) for label in DELIVERY_LABELS.values()) + r")\)\s*(.*)$",
+    re.IGNORECASE,
+)
+_MARKED = {label.casefold(): code for code, label in DELIVERY_LABELS.items()}
+_SOURCE_OF = {code: source for source, code in DELIVERY.items()}
 
 
 @dataclass
@@ -75,6 +85,8 @@ class ParsedRecord:
     questions: list[str] = field(default_factory=list)
     # (question index, speaker name, kind, text) in order
     said: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # index in `said` -> "said" or "written", where the source marked how the answer was given
+    delivery: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -141,7 +153,9 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
     record.host = hosted.group(1).strip().rstrip(".") if hosted else None
     record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
     record.when = _date(intro)
-    answering, current, paragraphs, about = None, -1, [], None
+    answering, current, about = None, -1, None
+    # per question: the answers, each as (delivery or None, paragraphs); a mark starts a new answer
+    answers: list[list[tuple[str | None, list[str]]]] = []
     for line in lines[first + 1 if has_intro else first :]:
         if not line.strip() or _RESIDUE.match(line):
             continue
@@ -157,9 +171,12 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
         elif (numbered := _NUMBERED.match(line)) and int(numbered.group(1)) == len(record.questions) + 1:
             record.questions.append(numbered.group(2).strip())
             current = len(record.questions) - 1
-            paragraphs.append([])
+            answers.append([])
         elif current >= 0:
-            paragraphs[current].append(line.strip())
+            marked = _DELIVERY_MARK.match(line)
+            if marked or not answers[current]:
+                answers[current].append((_MARKED[marked.group(1).casefold()] if marked else None, []))
+            answers[current][-1][1].append((marked.group(2) if marked else line).strip())
     if about:
         record.about_host = "\n\n".join(p for p in about if p)
     if not record.questions:
@@ -175,9 +192,14 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
         person = Person(name)
         record.panelists.append(person)
     person.short_name = name if name.casefold() != person.name.casefold() else None
-    for index, block in enumerate(paragraphs):
-        if block:
-            record.said.append((index, person.name, "answer", "\n\n".join(block)))
+    for index, blocks in enumerate(answers):
+        for way, lines_of_answer in blocks:
+            text = "\n\n".join(p for p in lines_of_answer if p)
+            if not text:
+                continue
+            if way is not None:
+                record.delivery[len(record.said)] = way
+            record.said.append((index, person.name, "answer", text))
     return record
 
 
@@ -292,12 +314,14 @@ def create_draft(
             ids[person.name] = added.id
     question_ids = [agenda.add_question(session, organizer, event.id, text).id for text in parsed.questions]
     for position, (index, name, kind, text) in enumerate(parsed.said, start=1):
+        # A marked answer keeps how it was given; unmarked ones stay "imported" (not known).
+        source = _SOURCE_OF.get(parsed.delivery.get(position - 1), ContributionSource.IMPORTED)
         item = Contribution(
             event_id=event.id,
             question_id=question_ids[index],
             participant_id=ids.get(name),
             kind=ContributionKind(kind),
-            source=ContributionSource.IMPORTED,
+            source=source,
             text=text,
             position=position,
         )

@@ -19,6 +19,7 @@ from forum.models import (
     AudienceQuestion,
     Contribution,
     ContributionKind,
+    ContributionSource,
     Event,
     Participant,
     ParticipantRole,
@@ -33,7 +34,25 @@ from forum.services.live_core import revision_counts
 from forum.services.tallies import poll_tallies, vote_counts
 
 SCHEMA = "debate-forum/transcript"
-SCHEMA_VERSION = 1
+# Version 2 added `delivery` to every contribution; stored version 1 documents have no such field.
+SCHEMA_VERSION = 2
+
+# How the words reached the record, as the document calls it: said aloud in the session (captured by a
+# scribe) or sent in writing through the panelist's invitation link. Imported words whose source did not
+# say which have no delivery.
+DELIVERY = {ContributionSource.LIVE: "said", ContributionSource.PREPARED: "written"}
+DELIVERY_LABELS = {"said": "said in the session", "written": "written answer"}
+
+
+def delivery(source: ContributionSource) -> str | None:
+    """The document's `delivery` for a contribution's source: "said", "written" or None (not known)."""
+    return DELIVERY.get(source)
+
+
+def delivery_label(code: str | None) -> str | None:
+    """The label readers and organizers see for a delivery; None (no label) when it is not known,
+    as in documents published before version 2."""
+    return DELIVERY_LABELS.get(code) if isinstance(code, str) else None
 
 
 def person_keys(people: list[Participant]) -> dict[int, str]:
@@ -163,6 +182,7 @@ def build_record(session: Session, event_id: int) -> dict[str, Any]:
                     "speaker": key if speaker else None,
                     "kind": item.kind.value,
                     "source": item.source.value,
+                    "delivery": delivery(item.source),
                     "text": item.text,
                     "approved_by_speaker": approved,
                 }

@@ -11,7 +11,7 @@ from forum.services.contributions import add_revision
 from forum.services.events import owned_event
 from forum.services.fields import ANSWER_MAX, clean_text
 from forum.services.live_core import revision_counts
-from forum.services.record import ordered_contributions
+from forum.services.record import delivery, ordered_contributions
 
 
 def _contribution(session: Session, event_id: int, contribution_id: int) -> Contribution:
@@ -100,6 +100,26 @@ def merge_into_previous(session: Session, organizer: Organizer, event_id: int, c
     item.merged_into_id = previous.id
     item.hidden = True
     session.flush()
+
+
+def of_delivery(items: list[Contribution], wanted: str | None) -> list[Contribution]:
+    """The contributions given the wanted way ("said" or "written"); all of them when none is wanted."""
+    return items if wanted is None else [c for c in items if delivery(c.source) == wanted]
+
+
+def said_and_written(items: list[Contribution]) -> dict[int, list[int]]:
+    """Question id -> the speakers who have both words said in the session and a written answer under it
+    (merged contributions left aside), so the editor can show the two side by side."""
+    ways: dict[tuple[int, int], set[str]] = {}
+    for item in items:
+        way = delivery(item.source)
+        if item.merged_into_id is None and item.question_id and item.participant_id and way:
+            ways.setdefault((item.question_id, item.participant_id), set()).add(way)
+    both: dict[int, list[int]] = {}
+    for (question_id, participant_id), found in ways.items():
+        if found == {"said", "written"}:
+            both.setdefault(question_id, []).append(participant_id)
+    return both
 
 
 # --- panelists approve their own answers -----------------------------------------------------------
