@@ -6,12 +6,14 @@ Each command is a boundary of its own: it calls services and commits once at the
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from forum import PROJECT_ROOT, migrate
 from forum.boundary import unit_of_work
@@ -54,25 +56,56 @@ def migrate_command(message: str) -> None:
     migrate.make_revision(get_db().engine, message)
 
 
+def _link_builder() -> Callable[..., str]:
+    """Absolute links for printing: FORUM_PUBLIC_URL when set, else the address ``python app.py`` serves."""
+    from flask import current_app
+
+    config = current_app.config
+    host = config.get("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", ""}:  # listening everywhere; this machine answers on the loopback address
+        host = "127.0.0.1"
+    base = config.get("PUBLIC_URL") or f"http://{host}:{config.get('PORT')}"
+    adapter = current_app.url_map.bind("localhost", script_name=config.get("APPLICATION_ROOT") or "/")
+    return lambda endpoint, **values: base.rstrip("/") + adapter.build(endpoint, values)
+
+
 @forum_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database holds no events.")
 @click.option(
     "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_SEED
 )
 def seed_command(if_empty: bool, path: Path) -> None:
-    """Load the demo panel (idempotent: an already loaded demo is left alone)."""
-    from forum.demo import load_demo
+    """Load the demo panel and its rehearsal (idempotent: events already loaded are left alone)."""
+    from forum.demo import find_rehearsal, load_demo
 
+    link = _link_builder()
     with unit_of_work() as session:
         if if_empty and session.scalar(select(Event.id).limit(1)) is not None:
             click.echo("The database already holds events; the demo was not loaded.")
+            try:
+                rehearsal = find_rehearsal(session, path)
+            except DomainError:
+                rehearsal = None  # the seed file is only consulted for links here; loading reports its errors
+            if rehearsal is not None:
+                click.echo(rehearsal.describe(link, _organizer_email(session, rehearsal.event_id)))
             return
         try:
             result = load_demo(session, path)
         except DomainError as error:
             _fail(error)
             return
-    click.echo(result.describe())
+    click.echo(result.describe(link))
+
+
+def _organizer_email(session: Session, event_id: int) -> str:
+    return (
+        session.scalar(
+            select(Organizer.email)
+            .join(Event, Event.organizer_id == Organizer.id)
+            .where(Event.id == event_id)
+        )
+        or "its organizer"
+    )
 
 
 @forum_cli.command("create-organizer")
