@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput
 from forum.live.protocol import Action
 from forum.services import audience_questions, capture, floor, live_session, live_view, moderation, polls
+from forum.services.fields import parse_flag, parse_optional_flag
 from forum.services.live_access import LiveActor
 
 Payload = Mapping[str, Any]
 _DIGITS = re.compile(r"[0-9]{1,10}")
 Handler = Callable[[Session, LiveActor, Payload], Any]
+Default = TypeVar("Default")
 
 
 def _int(payload: Payload, name: str, *, required: bool = True) -> int | None:
@@ -44,18 +46,13 @@ def _text(payload: Payload, name: str) -> str:
 
 
 def _flag(payload: Payload, name: str) -> bool:
-    value = payload.get(name)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"1", "true", "on", "yes", "0", "false", "off", "no", ""}:
-        return value.lower() in {"1", "true", "on", "yes"}
-    if value is None:
-        return False
-    raise InvalidInput(f"'{name}' must be true or false.", fields={name: "Not a yes/no value."})
+    """A required flag (see fields.parse_flag for the one rule every door follows)."""
+    return parse_flag(payload.get(name), field=name)
 
 
-def _optional_flag(payload: Payload, name: str) -> bool | None:
-    return None if payload.get(name) is None else _flag(payload, name)
+def _optional_flag(payload: Payload, name: str, default: Default) -> bool | Default:
+    """An optional flag: missing or null means ``default`` (an unchecked checkbox posts nothing)."""
+    return parse_optional_flag(payload.get(name), field=name, default=default)
 
 
 def _optional_int(payload: Payload, name: str) -> int | None:
@@ -83,7 +80,7 @@ ACTIONS: dict[Action, Handler] = {
     Action.QUESTION_PREVIOUS: lambda s, a, p: live_session.step_question(s, a, -1),
     Action.QUESTION_ADD: lambda s, a, p: {
         "question_id": live_session.add_question_live(
-            s, a, _text(p, "text"), make_current=_flag(p, "make_current")
+            s, a, _text(p, "text"), make_current=_optional_flag(p, "make_current", False)
         )
     },
     Action.FLOOR_GIVE: lambda s, a, p: floor.give_floor(s, a, _int(p, "participant_id")),
@@ -115,7 +112,7 @@ ACTIONS: dict[Action, Handler] = {
         a,
         text=p.get("text"),
         display_name=p.get("display_name"),
-        about_current=_flag(p, "about_current"),
+        about_current=_optional_flag(p, "about_current", False),
         client_id=p.get("client_id"),
     ),
     Action.AUDIENCE_EDIT: lambda s, a, p: audience_questions.edit(
@@ -150,8 +147,8 @@ ACTIONS: dict[Action, Handler] = {
     Action.MODERATION_SETTINGS: lambda s, a, p: moderation.update_settings(
         s,
         a,
-        questions_enabled=_optional_flag(p, "questions_enabled"),
-        premoderation=_optional_flag(p, "premoderation"),
+        questions_enabled=_optional_flag(p, "questions_enabled", None),
+        premoderation=_optional_flag(p, "premoderation", None),
         word_list=_text(p, "word_list") if "word_list" in p else None,
         report_threshold=_optional_int(p, "report_threshold"),
     ),

@@ -1,9 +1,10 @@
-"""Field rules shared by services: trimming, length limits, URLs, slugs and wording comparison."""
+"""Field rules shared by services: trimming, length limits, URLs, slugs, wording, yes/no flags."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from forum.errors import InvalidInput
@@ -30,6 +31,7 @@ _SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 _NON_SLUG_CHARS = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_Default = TypeVar("_Default")
 
 
 def clean_text(
@@ -106,3 +108,30 @@ def wording_key(text: str) -> str:
     """Reduce a question to what makes it the same question: case, spacing and punctuation ignored."""
     normalised = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NON_SLUG_CHARS.sub(" ", normalised).split())
+
+
+def parse_flag(value: object, *, field: str) -> bool:
+    """A required yes/no field: JSON ``true``/``false``, or the text ``"true"``/``"false"`` of HTML forms.
+
+    Refuses anything else (0 or 1, "yes", "on", "", a missing value), naming the field, so that a typing
+    mistake never quietly means "no".
+    """
+    if isinstance(value, bool):
+        return value
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if value is None:
+        message = f"'{field}' is required: send true or false."
+    else:
+        message = f"'{field}' must be true or false."
+    raise InvalidInput(message, fields={field: "Send true or false."})
+
+
+def parse_optional_flag(value: object, *, field: str, default: _Default) -> bool | _Default:
+    """An optional yes/no field: missing (or null) means ``default``; otherwise as :func:`parse_flag`.
+
+    An unchecked HTML checkbox posts nothing, so for a form it is the default.
+    """
+    return default if value is None else parse_flag(value, field=field)
