@@ -285,3 +285,44 @@ def test_rolled_back_changes_are_never_broadcast(app, room, db_session):
     act(room.moderator, "floor.give", {"participant_id": room.people["hong"].id})
     (delta,) = received(room.audience, "delta")
     assert delta["seq"] == room.public0 + 3, "no gap is left by the rolled-back change"
+
+
+def test_an_action_takes_one_object_or_nothing(room):
+    assert room.audience.emit("sync", namespace=NAMESPACE, callback=True)["ok"], "no argument counts as {}"
+    for name in ("sync", "no.such.action"):
+        ack = room.audience.emit(name, {}, {}, namespace=NAMESPACE, callback=True)
+        assert ack["ok"] is False and ack["error"]["message"]
+    assert (
+        room.audience.emit("sync", {}, {}, namespace=NAMESPACE, callback=True)["error"]["code"]
+        == "bad_payload"
+    )
+
+
+def test_a_failure_while_connecting_is_a_refusal_not_silence(make_live_event, live_client, monkeypatch):
+    from forum.live import handlers
+    from forum.services import live_view
+
+    live = make_live_event()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(live_view, "snapshot", broken)
+    before = dict(handlers._actors)
+    assert not live_client({"event": live.event.slug}).is_connected(NAMESPACE)
+    assert handlers._actors == before, "a refused connection leaves no actor behind"
+
+
+def test_a_clash_with_a_simultaneous_change_is_a_conflict_not_a_server_error(room, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from forum.boundary import COMMIT_CONFLICT
+    from forum.live import actions
+    from forum.live.protocol import Action
+
+    def clash(*_args):
+        raise IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setitem(actions.ACTIONS, Action.FLOOR_RELEASE, clash)
+    ack = act(room.moderator, "floor.release")
+    assert ack == {"ok": False, "error": {"code": "conflict", "message": COMMIT_CONFLICT.message}}

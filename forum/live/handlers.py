@@ -11,12 +11,14 @@ from typing import Any
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum.boundary import unit_of_work
+from forum.boundary import COMMIT_CONFLICT, unit_of_work
 from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions
 from forum.live.broadcast import send_snapshot
+from forum.live.messages import done_message
 from forum.live.protocol import NAMESPACE, Action, audience_room, participant_room, room
 from forum.services import live_access, live_view
 from forum.services.audience_identity import TOKEN_COOKIE, network_key, token_hash
@@ -34,17 +36,24 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _presented_audience_token(auth: dict[str, Any]) -> Any:
+    """The audience token this connection presents: the cookie (browsers), otherwise ``auth.audience``."""
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    return cookie if cookie is not None else auth.get("audience")
+
+
 @socketio.on("connect", namespace=NAMESPACE)
 def on_connect(auth: Any = None) -> None:
     """Identify the connection from its ``auth`` object, join its stream, and send it a snapshot.
 
     ``auth`` is {"event": slug} for the audience and the organizer (recognised by the session
-    cookie), or {"invite": token} for invited moderators, scribes and panelists.
+    cookie), or {"invite": token} for invited moderators, scribes and panelists. The snapshot is
+    emitted from here, so it reaches the client before the namespace's connect confirmation.
     """
     auth = auth if isinstance(auth, dict) else {}
     organizer = current_user._get_current_object() if current_user.is_authenticated else None
-    # Browsers bring the audience identity as a cookie; other clients may send it in ``auth``.
-    audience_token = request.cookies.get(TOKEN_COOKIE) or _text_or_none(auth.get("audience"))
+    token = _presented_audience_token(auth)
+    hashed = token_hash(token) if isinstance(token, str) else None
     try:
         with unit_of_work() as session:
             actor = live_access.resolve_actor(
@@ -52,20 +61,27 @@ def on_connect(auth: Any = None) -> None:
                 slug=_text_or_none(auth.get("event")),
                 invite_token=_text_or_none(auth.get("invite")),
                 organizer=organizer,
-                audience_token_hash=token_hash(audience_token),
+                audience_token_hash=hashed,
+                audience_token_malformed=token is not None and hashed is None,
                 network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
             )
+        _actors[request.sid] = actor
+        # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
+        join_room(room(actor.event_id, actor.stream))
+        if actor.participant_id is not None:
+            join_room(participant_room(actor.participant_id))
+        if actor.audience_token_hash is not None:
+            join_room(audience_room(actor.event_id, actor.audience_token_hash))
+        with unit_of_work() as session:
+            snapshot = live_view.snapshot(session, actor)
     except DomainError as error:
+        _actors.pop(request.sid, None)
         raise ConnectionRefusedError(error.message, error.to_dict()) from None
-    _actors[request.sid] = actor
-    # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
-    join_room(room(actor.event_id, actor.stream))
-    if actor.participant_id is not None:
-        join_room(participant_room(actor.participant_id))
-    if actor.audience_token_hash is not None:
-        join_room(audience_room(actor.event_id, actor.audience_token_hash))
-    with unit_of_work() as session:
-        snapshot = live_view.snapshot(session, actor)
+    except Exception:
+        # Refuse clearly rather than leave the client waiting for a connection that never comes.
+        log.exception("live connection failed")
+        _actors.pop(request.sid, None)
+        raise ConnectionRefusedError(SERVER_ERROR["message"], SERVER_ERROR) from None
     send_snapshot(snapshot, request.sid)
 
 
@@ -89,15 +105,27 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
             result = actions.run(session, actor, name, payload)
     except DomainError as error:
         return {"ok": False, "error": error.to_dict()}
+    except (IntegrityError, OperationalError):
+        # A change made at the same moment won (e.g. the same submission sent twice at once): the same
+        # answer an HTTP form gets when its commit fails (forum/boundary.py).
+        log.warning("live action %s clashed with another change", name, exc_info=True)
+        return {"ok": False, "error": COMMIT_CONFLICT.to_dict()}
     except Exception:
         log.exception("live action %s failed", name)
         return {"ok": False, "error": SERVER_ERROR}
-    return {"ok": True, "result": result}
+    return {"ok": True, "result": result, "message": done_message(name, result)}
+
+
+def _one_argument(args: tuple[Any, ...]) -> Any:
+    """The action's single argument; several arguments are a malformed payload, answered as such."""
+    if len(args) > 1:
+        return args  # a tuple, refused by actions.run as "not an object"
+    return args[0] if args else None
 
 
 def _register(action: Action) -> None:
-    def handler(payload: Any = None) -> dict[str, Any]:
-        return acknowledge(action.value, payload)
+    def handler(*args: Any) -> dict[str, Any]:
+        return acknowledge(action.value, _one_argument(args))
 
     handler.__name__ = f"on_{action.name.lower()}"
     socketio.on_event(action.value, handler, namespace=NAMESPACE)
@@ -108,6 +136,6 @@ for _action in Action:
 
 
 @socketio.on("*", namespace=NAMESPACE)
-def on_unknown(name: str, payload: Any = None) -> dict[str, Any]:
+def on_unknown(name: str, *args: Any) -> dict[str, Any]:
     """Any other event name is answered too, so a client never waits for an ack that cannot come."""
-    return acknowledge(name, payload)
+    return acknowledge(name, _one_argument(args))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum.errors import NotFound, PermissionDenied
+from forum.errors import InvalidInput, NotFound, PermissionDenied
 from forum.live.protocol import Stream
 from forum.models import Event, EventStatus, Invitation, Organizer, Participant
 from forum.services import invitations
@@ -120,12 +120,15 @@ def resolve_actor(
     invite_token: str | None,
     organizer: Organizer | None,
     audience_token_hash: str | None = None,
+    audience_token_malformed: bool = False,
     network_key: str | None = None,
 ) -> LiveActor:
     """Work out who is joining which event's live room.
 
     An invitation token wins (it names the event itself, and invited people may enter even a draft's
     room); then the event's owner; then anyone else as audience. Others cannot see a draft's room.
+    An audience connection that presents a malformed identity token is refused at once, rather than
+    when it first tries to take part; one that presents none may still follow the room.
     """
     if invite_token:
         invitation = invitations.invitation_for_token(session, invite_token)
@@ -136,6 +139,12 @@ def resolve_actor(
     event = _open_event(event_by_slug_or_code(session, slug=slug), organizer)
     if organizer is not None and organizer.id == event.organizer_id:
         return organizer_actor(organizer, event)
+    if audience_token_malformed:
+        raise InvalidInput(
+            "Your audience identity is not valid. Open the event page again to get a new one.",
+            code="invalid_identity",
+            fields={"audience": "Use 22 to 128 letters, digits, '-' or '_'."},
+        )
     return audience_actor(event, audience_token_hash, network_key)
 
 
