@@ -2,6 +2,8 @@
 
 It keeps the snapshot, applies numbered deltas in order, buffers early ones, resyncs on a gap,
 and records every sequence number it applied, so tests can check order and completeness.
+As the protocol page says, its handlers are registered before it connects (the snapshot arrives
+before ``connect`` fires), and ``connect`` never resets state: ``disconnect`` marks it stale.
 """
 
 from __future__ import annotations
@@ -92,14 +94,17 @@ class MirrorClient:
         self.resyncs = 0
         self.buffer: list[dict[str, Any]] = []
         self.connect_errors: list[Any] = []
+        self.events: list[str] = []  # "snapshot", "connect", "disconnect" in the order they happened
+        self.awaiting_snapshot = True
+        self.notices: list[dict[str, Any]] = []
+        # Every handler is in place before connecting: the snapshot comes before "connect".
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("snapshot", self._on_snapshot, namespace=NAMESPACE)
         self.sio.on("delta", self._on_delta, namespace=NAMESPACE)
-        self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
-        self.awaiting_snapshot = True
-        self.sio.on("connect_error", self.connect_errors.append, namespace=NAMESPACE)
-        self.notices: list[dict[str, Any]] = []
         self.sio.on("notice", self.notices.append, namespace=NAMESPACE)
+        self.sio.on("connect", self._on_connect, namespace=NAMESPACE)
+        self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
+        self.sio.on("connect_error", self.connect_errors.append, namespace=NAMESPACE)
 
     def connect(self, transports: tuple[str, ...] = ("websocket",)) -> MirrorClient:
         self.sio.connect(
@@ -117,7 +122,12 @@ class MirrorClient:
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         with self.lock:
+            self.events.append("snapshot")
             self._take_snapshot(snapshot)
+
+    def _on_connect(self) -> None:
+        with self.lock:
+            self.events.append("connect")  # the snapshot is already applied: nothing to reset here
 
     def _take_snapshot(self, snapshot: dict[str, Any]) -> None:
         if self.state is None and not self.applied:
@@ -131,6 +141,7 @@ class MirrorClient:
 
     def _on_disconnect(self, *_: Any) -> None:
         with self.lock:
+            self.events.append("disconnect")
             self.awaiting_snapshot = True  # deltas wait for the snapshot that follows the reconnect
 
     def _on_delta(self, delta: dict[str, Any]) -> None:
