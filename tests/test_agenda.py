@@ -86,7 +86,7 @@ def test_move_up_down_and_to_position(client, event, make_question, db_session):
 
 def test_delete_renumbers(client, event, make_question, db_session):
     _a, b, c = (make_question(event, t) for t in ("A", "B", "C"))
-    assert client.post(f"/manage/{event.id}/agenda/{b.id}/delete").status_code == 302
+    assert client.post(f"/manage/{event.id}/agenda/{b.id}/delete", data={"confirmed": "1"}).status_code == 302
     assert _agenda(db_session, event) == ["A", "C"]
     assert db_session.get(AgendaQuestion, c.id).position == 2
 

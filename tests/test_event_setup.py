@@ -171,12 +171,12 @@ def test_scheduled_event_needs_a_place(client, organizer, make_event, make_parti
 
 def test_delete_only_drafts(client, organizer, make_event, make_participant, make_question, db_session):
     draft = make_event(organizer, title="Draft")
-    assert client.post(f"/manage/{draft.id}/delete").status_code == 302
+    assert client.post(f"/manage/{draft.id}/delete", data={"confirmed": "1"}).status_code == 302
     assert db_session.get(Event, draft.id) is None
     announced = make_event(organizer, title="Announced")
     _ready(make_participant, make_question, announced)
     client.post(f"/manage/{announced.id}/status", data={"status": "scheduled"})
-    response = client.post(f"/manage/{announced.id}/delete")
+    response = client.post(f"/manage/{announced.id}/delete", data={"confirmed": "1"})
     assert response.status_code == 409
     assert "Only draft events can be deleted" in response.get_data(as_text=True)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import logging
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forum.boundary import unit_of_work
 from forum.models import Contribution, ContributionRevision, Event, EventStatus, Invitation
+from forum.setup.links import invitation_qr
+from tests.conftest import DEFAULT_PASSWORD
 
 
 @pytest.fixture
@@ -102,7 +106,12 @@ def test_revoked_and_replaced_links_stop_working(app, client, setup):
     visitor = app.test_client()
     assert visitor.get(f"/invite/{first}").status_code == 404
     assert visitor.get(f"/invite/{second}").status_code == 200
-    assert client.post(f"/manage/{event.id}/panel/{kimmy.id}/invitation/revoke").status_code == 302
+    revoke = f"/manage/{event.id}/panel/{kimmy.id}/invitation/revoke"
+    asked = client.post(revoke)
+    assert asked.status_code == 200
+    assert "Revoke the invitation link of Oh Kyoungmi?" in asked.get_data(as_text=True)
+    assert visitor.get(f"/invite/{second}").status_code == 200, "asking first revokes nothing"
+    assert client.post(revoke, data={"confirmed": "1"}).status_code == 302
     response = visitor.get(f"/invite/{second}")
     assert response.status_code == 404
     assert "Ask the organizer for a new one" in response.get_data(as_text=True)
@@ -133,3 +142,181 @@ def test_published_record_refuses_late_answers(app, client, setup, db_session):
     assert response.status_code == 422
     assert "record of this event is published" in response.get_data(as_text=True)
     assert db_session.scalar(select(Contribution)) is None
+
+
+# --- all links for the panel in one step ----------------------------------------------------------------
+
+
+@pytest.fixture
+def panel(client, make_organizer, login, make_event, make_participant, make_question):
+    """A signed-in organizer's event with a moderator, two panelists and a scribe, none invited yet."""
+    organizer = make_organizer()
+    login(organizer)
+    event = make_event(organizer)
+    people = {
+        "moderator": make_participant(event, "Jun-jjang", role="moderator"),
+        "kimmy": make_participant(event, "Oh Kyoungmi", short_name="Kimmy"),
+        "hong": make_participant(event, "Hong Myeong-gyo"),
+        "scribe": make_participant(event, "Note Taker", role="scribe"),
+    }
+    make_question(event, "Question 1?")
+    return event, people
+
+
+def _cards(response) -> dict[str, dict[str, str]]:
+    """The issued links on a result page, by person: their role, link, token and QR code."""
+    page = response.get_data(as_text=True)
+    cards = {}
+    for block in re.findall(r'<li class="invitation-card".*?</li>', page, re.S):
+        name = html.unescape(re.search(r"<h2>(.*?) <span", block).group(1))
+        link = html.unescape(re.search(r'<input type="text" readonly value="([^"]+)"', block).group(1))
+        qr = re.search(r'<img class="invitation-qr" src="([^"]+)" alt="([^"]+)"', block)
+        cards[name] = {
+            "role": re.search(r'<span class="badge">(\w+)</span>', block).group(1),
+            "link": link,
+            "token": link.rsplit("/invite/", 1)[1],
+            "qr": html.unescape(qr.group(1)),
+            "alt": html.unescape(qr.group(2)),
+            "copy_hidden": bool(re.search(r"<button[^>]*\bhidden\b[^>]*>Copy</button>", block)),
+        }
+    return cards
+
+
+def _active_count(db_session) -> int:
+    db_session.expire_all()
+    return db_session.scalar(
+        select(func.count()).select_from(Invitation).where(Invitation.revoked_at.is_(None))
+    )
+
+
+def test_one_post_issues_links_for_exactly_those_without_one(app, client, panel, db_session, caplog):
+    event, people = panel
+    kept_token = _issue(client, event, people["kimmy"])
+    caplog.set_level(logging.DEBUG)
+    response = client.post(f"/manage/{event.id}/invitations")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = response.get_data(as_text=True)
+    assert "These links are shown only now." in page
+    cards = _cards(response)
+    assert {name: card["role"] for name, card in cards.items()} == {
+        "Jun-jjang": "Moderator",
+        "Hong Myeong-gyo": "Panelist",
+        "Note Taker": "Scribe",
+    }
+    assert "Already invited" in page and "Oh Kyoungmi" in page
+    assert _active_count(db_session) == 4
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 4, "nobody's link was replaced"
+
+    visitor = app.test_client()
+    assert "Welcome, Oh Kyoungmi" in visitor.get(f"/invite/{kept_token}").get_data(as_text=True)
+    for name, card in cards.items():
+        assert card["link"].startswith("http://localhost/invite/")
+        opened = visitor.get(f"/invite/{card['token']}")
+        assert opened.status_code == 200
+        assert f"Welcome, {name}." in opened.get_data(as_text=True)
+        assert card["qr"] == invitation_qr(card["link"]), "the QR code holds this person's link"
+        assert card["alt"] == f"QR code of the invitation link for {name}"
+    for card in cards.values():
+        assert card["token"] not in caplog.text, "tokens never reach the log"
+
+
+def test_second_post_issues_nothing_new(client, panel, db_session):
+    event, _people = panel
+    first = _cards(client.post(f"/manage/{event.id}/invitations"))
+    assert len(first) == 4
+    again = client.post(f"/manage/{event.id}/invitations")
+    assert again.status_code == 200
+    assert _cards(again) == {}
+    assert "Everyone on the panel already has a working link" in again.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 4
+
+
+def test_links_use_the_public_address(app, client, panel):
+    event, _people = panel
+    app.config["PUBLIC_URL"] = "https://forum.example.org"
+    cards = _cards(client.post(f"/manage/{event.id}/invitations"))
+    assert all(card["link"].startswith("https://forum.example.org/invite/") for card in cards.values())
+
+
+def test_renewing_all_links_asks_first_then_revokes_the_old_ones(app, client, panel, db_session):
+    event, _people = panel
+    old = _cards(client.post(f"/manage/{event.id}/invitations"))
+    visitor = app.test_client()
+
+    asked = client.post(f"/manage/{event.id}/invitations", data={"renew": "1"})
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Renew everyone&#39;s invitation link?" in page
+    assert 'name="renew" value="1"' in page and 'name="confirmed" value="1"' in page
+    assert _cards(asked) == {}
+    assert all(visitor.get(f"/invite/{card['token']}").status_code == 200 for card in old.values())
+
+    renewed = client.post(f"/manage/{event.id}/invitations", data={"renew": "1", "confirmed": "1"})
+    assert renewed.status_code == 200
+    assert "Every earlier link has stopped working." in renewed.get_data(as_text=True)
+    new = _cards(renewed)
+    assert set(new) == set(old)
+    for name in old:
+        refused = visitor.get(f"/invite/{old[name]['token']}")
+        assert refused.status_code == 404
+        assert "Ask the organizer for a new one" in refused.get_data(as_text=True)
+        assert f"Welcome, {name}." in visitor.get(f"/invite/{new[name]['token']}").get_data(as_text=True)
+    assert _active_count(db_session) == 4
+
+
+@pytest.mark.parametrize("data", [{}, {"renew": "1"}, {"renew": "1", "confirmed": "1"}])
+def test_another_organizer_gets_not_found(app, panel, make_organizer, db_session, data):
+    event, _people = panel
+    stranger = app.test_client()
+    intruder = make_organizer()
+    stranger.post("/auth/signin", data={"email": intruder.email, "password": DEFAULT_PASSWORD})
+    response = stranger.post(f"/manage/{event.id}/invitations", data=data)
+    assert response.status_code == 404
+    assert "Renew" not in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_empty_panel_is_told_to_add_people_first(client, make_organizer, login, make_event):
+    organizer = make_organizer()
+    login(organizer)
+    event = make_event(organizer)
+    response = client.post(f"/manage/{event.id}/invitations", follow_redirects=True)
+    assert response.status_code == 200
+    assert "There is no one on the panel yet." in response.get_data(as_text=True)
+
+
+def test_without_javascript_the_page_shows_links_and_qr_codes(client, panel):
+    event, _people = panel
+    response = client.post(f"/manage/{event.id}/invitations")
+    page = response.get_data(as_text=True)
+    cards = _cards(response)
+    assert len(cards) == 4
+    for name, card in cards.items():
+        assert card["qr"].startswith("data:image/svg+xml")
+        assert card["copy_hidden"], "the Copy button waits for JavaScript"
+        assert f"Invitation link for {name}</label>" in page
+
+
+def test_overview_offers_the_right_link_actions(client, panel):
+    event, people = panel
+    page = client.get(f"/manage/{event.id}").get_data(as_text=True)
+    assert "Create invitation links for everyone" in page and "4 of 4 people have no working link" in page
+    assert "Renew all links" not in page
+    _issue(client, event, people["kimmy"])
+    page = client.get(f"/manage/{event.id}").get_data(as_text=True)
+    assert "3 of 4 people have no working link" in page and "Renew all links" in page
+    client.post(f"/manage/{event.id}/invitations")
+    page = client.get(f"/manage/{event.id}").get_data(as_text=True)
+    assert "Create invitation links for everyone" not in page
+    assert "Everyone on the panel has a working link." in page and "Renew all links" in page
+
+
+def test_single_link_page_is_not_cached_and_has_a_qr_code(client, setup):
+    event, kimmy, _ = setup
+    response = client.post(f"/manage/{event.id}/panel/{kimmy.id}/invitation")
+    assert response.headers["Cache-Control"] == "no-store"
+    card = _cards(response)["Oh Kyoungmi"]
+    assert card["qr"] == invitation_qr(card["link"])
+    assert "This link is shown only now." in response.get_data(as_text=True)

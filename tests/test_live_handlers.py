@@ -256,7 +256,10 @@ def test_drafts_have_no_public_room(make_organizer, make_event, live_client):
 def test_revoked_invitation_cannot_connect(app, make_live_event, live_client, client):
     live = make_live_event()
     client.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
-    client.post(f"/manage/{live.event.id}/panel/{live.people['moderator'].id}/invitation/revoke")
+    client.post(
+        f"/manage/{live.event.id}/panel/{live.people['moderator'].id}/invitation/revoke",
+        data={"confirmed": "1"},
+    )
     assert not live_client({"invite": live.tokens["moderator"]}).is_connected(NAMESPACE)
 
 

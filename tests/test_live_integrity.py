@@ -45,7 +45,8 @@ def test_deleting_the_current_question_clears_it_everywhere(make_live_event, liv
     act(moderator, "session.start")
     received(audience, "delta")
     _organizer(client, live)
-    assert client.post(f"/manage/{live.event.id}/agenda/{live.questions[0].id}/delete").status_code == 302
+    delete = f"/manage/{live.event.id}/agenda/{live.questions[0].id}/delete"
+    assert client.post(delete, data={"confirmed": "1"}).status_code == 302
     deltas = received(audience, "delta")
     assert [d["type"] for d in deltas] == ["agenda", "current_question"]
     assert deltas[1]["data"] == {"question_id": None}
@@ -57,7 +58,9 @@ def test_questions_with_a_live_record_cannot_be_deleted(make_live_event, live_cl
     act(moderator, "session.start")
     act(moderator, "contribution.add", {"participant_id": live.people["kimmy"].id, "text": "On record."})
     _organizer(client, live)
-    response = client.post(f"/manage/{live.event.id}/agenda/{live.questions[0].id}/delete")
+    response = client.post(
+        f"/manage/{live.event.id}/agenda/{live.questions[0].id}/delete", data={"confirmed": "1"}
+    )
     assert response.status_code == 409 and "hide them in the record editor" in response.get_data(as_text=True)
     assert db_session.get(AgendaQuestion, live.questions[0].id) is not None
 
@@ -180,7 +183,10 @@ def test_withdrawn_links_lose_their_live_powers(app, make_live_event, live_clien
     moderator = live_client({"invite": live.tokens["moderator"]})
     scribe = live_client({"invite": live.tokens["scribe"]})
     _organizer(client, live)
-    client.post(f"/manage/{live.event.id}/panel/{live.people['moderator'].id}/invitation/revoke")
+    client.post(
+        f"/manage/{live.event.id}/panel/{live.people['moderator'].id}/invitation/revoke",
+        data={"confirmed": "1"},
+    )
     assert not moderator.is_connected(NAMESPACE), "open connections of a withdrawn link are closed"
     client.post(
         f"/manage/{live.event.id}/panel/{live.people['scribe'].id}/edit",

@@ -107,7 +107,7 @@ def test_edit_participant_and_change_role_renumbers(client, event, make_particip
 def test_remove_participant(client, event, make_participant, db_session):
     a = make_participant(event, "A")
     make_participant(event, "B")
-    assert client.post(f"/manage/{event.id}/panel/{a.id}/delete").status_code == 302
+    assert client.post(f"/manage/{event.id}/panel/{a.id}/delete", data={"confirmed": "1"}).status_code == 302
     assert _names(db_session, event) == ["B"]
 
 
@@ -127,7 +127,7 @@ def test_cannot_remove_someone_with_recorded_contributions(
                 text="Said something.",
             )
         )
-    response = client.post(f"/manage/{event.id}/panel/{person.id}/delete")
+    response = client.post(f"/manage/{event.id}/panel/{person.id}/delete", data={"confirmed": "1"})
     assert response.status_code == 409
     assert "1 recorded contribution" in response.get_data(as_text=True)
     assert _names(db_session, event) == ["A"]

@@ -142,7 +142,7 @@ def test_full_flow_review_approve_publish_correct(app, client, held, db_session)
     assert "Version 2" in versions and "Version 1" in versions
 
     # Unpublishing hides every version, and the search forgets it.
-    client.post(f"/manage/{held.event.id}/record/unpublish")
+    client.post(f"/manage/{held.event.id}/record/unpublish", data={"confirmed": "1"})
     assert reader.get(f"/archive/{held.event.slug}").status_code == 404
     assert reader.get(f"/archive/{held.event.slug}/versions/1").status_code == 404
     assert "Platform rules" not in reader.get("/archive/search?q=platform").get_data(as_text=True)
@@ -405,7 +405,7 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
     base = f"/manage/{live.event.id}/record/audience"
     client.post(f"{base}/{asked[0]}/taken")
     client.post(f"{base}/{asked[1]}/merge", data={"into_id": str(asked[0])})
-    client.post(f"{base}/{asked[2]}/remove")
+    client.post(f"{base}/{asked[2]}/remove", data={"confirmed": "1"})
     assert client.post(f"{base}/{asked[2]}/explode").status_code == 303
     _publish(client, live)
     record = app.test_client().get(f"/archive/{live.event.slug}.json").get_json()

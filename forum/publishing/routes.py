@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from forum.confirm import require_confirmation
 from forum.db import get_session, utcnow
 from forum.errors import Conflict, DomainError, InvalidInput
 from forum.live import protocol
@@ -164,6 +165,14 @@ def audience_question(event_id: int, question_id: int, op: str) -> Response:
         return _back(event_id, "audience")
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
+    if op == "remove":
+        asked = require_confirmation(
+            "Remove this audience question from the board and the record?",
+            button="Remove",
+            cancel_url=url_for(".editor", event_id=event_id) + "#audience",
+        )
+        if asked:
+            return asked
     actor = live_access.organizer_actor(current_user, event)
     calls = {
         "taken": lambda: moderation.mark_answered(session, actor, question_id, True),
@@ -200,6 +209,15 @@ def publish(event_id: int) -> Response:
 @login_required
 def unpublish(event_id: int) -> Response:
     session = get_session()
+    events.owned_event(session, current_user, event_id)
+    asked = require_confirmation(
+        "Take the record off the archive?",
+        button="Unpublish",
+        cancel_url=url_for(".editor", event_id=event_id) + "#publish",
+        explanation="Readers can no longer open any version of it. Publishing again makes a new version.",
+    )
+    if asked:
+        return asked
     return _attempt(
         lambda: publishing.unpublish(session, current_user, event_id),
         event_id,

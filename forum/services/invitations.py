@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -17,6 +19,7 @@ from forum.errors import NotFound
 from forum.live.protocol import participant_room
 from forum.models import Invitation, Organizer, Participant
 from forum.services import changes
+from forum.services.events import owned_event
 from forum.services.panel import owned_participant
 
 TOKEN_BYTES = 32
@@ -38,12 +41,8 @@ def active_invitations(session: Session, event_id: int) -> dict[int, Invitation]
     return {row.participant_id: row for row in rows}
 
 
-def issue_invitation(
-    session: Session, organizer: Organizer, event_id: int, participant_id: int
-) -> tuple[Invitation, str]:
-    """Create a new link for a participant, revoking any earlier one; returns the invitation and raw token."""
-    participant = owned_participant(session, organizer, event_id, participant_id)
-    now = utcnow()
+def _replace_link(session: Session, participant: Participant, now: datetime) -> tuple[Invitation, str]:
+    # Revoke whatever link the person holds and close the screens opened with it, then add a fresh one.
     for invitation in session.scalars(
         select(Invitation).where(Invitation.participant_id == participant.id, Invitation.revoked_at.is_(None))
     ):
@@ -52,8 +51,48 @@ def issue_invitation(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invitation = Invitation(participant_id=participant.id, token_hash=hash_token(token), created_at=now)
     session.add(invitation)
+    return invitation, token
+
+
+def issue_invitation(
+    session: Session, organizer: Organizer, event_id: int, participant_id: int
+) -> tuple[Invitation, str]:
+    """Create a new link for a participant, revoking any earlier one; returns the invitation and raw token."""
+    participant = owned_participant(session, organizer, event_id, participant_id)
+    invitation, token = _replace_link(session, participant, utcnow())
     session.flush()
     return invitation, token
+
+
+@dataclass(frozen=True)
+class PanelLinks:
+    """The outcome of issuing links for a whole panel: the new links, and who kept the link they had."""
+
+    issued: list[tuple[Participant, str]]  # (person, raw token), in panel order
+    kept: list[Participant]  # people whose working link was left alone (it cannot be shown again)
+
+
+def issue_panel_invitations(
+    session: Session, organizer: Organizer, event_id: int, *, renew: bool = False
+) -> PanelLinks:
+    """Issue a link for everyone on the panel who has no working one; with ``renew``, replace every link.
+
+    Renewing revokes the old links (and closes screens opened with them). Another organizer's event is
+    NotFound. Everything happens in the caller's unit of work, so either all links are issued or none.
+    """
+    event = owned_event(session, organizer, event_id, with_panel=True)
+    active = active_invitations(session, event.id)
+    now = utcnow()
+    issued: list[tuple[Participant, str]] = []
+    kept: list[Participant] = []
+    for participant in event.participants:
+        if participant.id in active and not renew:
+            kept.append(participant)
+            continue
+        _invitation, token = _replace_link(session, participant, now)
+        issued.append((participant, token))
+    session.flush()
+    return PanelLinks(issued=issued, kept=kept)
 
 
 def revoke_invitation(session: Session, organizer: Organizer, event_id: int, participant_id: int) -> int:

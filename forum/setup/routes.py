@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from forum.confirm import require_confirmation
 from forum.db import get_session
 from forum.errors import DomainError, InvalidInput
 from forum.models import EventStatus, ParticipantRole
@@ -29,7 +30,7 @@ from forum.setup.forms import (
     QuestionForm,
     StatusForm,
 )
-from forum.web import attach_error, public_url_for, render_form
+from forum.web import attach_error, render_form
 
 bp = Blueprint("setup", __name__, url_prefix="/manage")
 
@@ -92,14 +93,16 @@ def new_event() -> Response | tuple[str, int]:
 def event_overview(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id, with_panel=True)
-    links = invitations.active_invitations(session, event.id)
-    active_links = {p.id: links.get(p.id) for p in event.participants}
+    working = invitations.active_invitations(session, event.id)
+    active_links = {p.id: working.get(p.id) for p in event.participants}
     return render_template(
         "setup/event_overview.html",
         event=event,
+        lifecycle=list(EventStatus),
         twins=agenda.duplicate_wordings(event.questions),
         answer_counts=agenda.count_answers(session, event.id),
         active_links=active_links,
+        without_link=[p for p in event.participants if p.id not in working],
         problems=events.readiness_problems(session, event) if event.status == EventStatus.DRAFT else [],
     )
 
@@ -127,7 +130,18 @@ def edit_event(event_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/<id:event_id>/delete")
 def delete_event(event_id: int) -> Response:
-    events.delete_event(get_session(), current_user, event_id)
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    asked = require_confirmation(
+        f"Delete “{event.title}” and everything in it?",
+        button="Delete the draft event",
+        cancel_url=url_for(".event_overview", event_id=event_id),
+        explanation="The panel, the agenda and the prepared answers are deleted with it. "
+        "This cannot be undone.",
+    )
+    if asked:
+        return asked
+    events.delete_event(session, current_user, event_id)
     flash("The draft event was deleted.", "info")
     return redirect(url_for(".my_events"))
 
@@ -195,7 +209,17 @@ def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str
 
 @bp.post("/<id:event_id>/panel/<id:participant_id>/delete")
 def delete_participant(event_id: int, participant_id: int) -> Response:
-    panel.remove_participant(get_session(), current_user, event_id, participant_id)
+    session = get_session()
+    person = panel.owned_participant(session, current_user, event_id, participant_id)
+    asked = require_confirmation(
+        f"Remove {person.display_name} from the panel?",
+        button="Remove",
+        cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
+        explanation="Their invitation link stops working and their open screens are closed.",
+    )
+    if asked:
+        return asked
+    panel.remove_participant(session, current_user, event_id, participant_id)
     flash("Removed from the panel.", "info")
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
@@ -208,25 +232,6 @@ def move_participant(event_id: int, participant_id: int) -> Response:
     if offset is None:
         raise InvalidInput("Say whether to move up or down.")
     panel.move_participant(get_session(), current_user, event_id, participant_id, offset)
-    return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
-
-
-@bp.post("/<id:event_id>/panel/<id:participant_id>/invitation")
-def issue_invitation(event_id: int, participant_id: int) -> str:
-    session = get_session()
-    _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
-    person = panel.owned_participant(session, current_user, event_id, participant_id)
-    event = events.owned_event(session, current_user, event_id)
-    link = public_url_for("invitations.portal", token=token)
-    return render_template("setup/invitation_issued.html", event=event, person=person, link=link)
-
-
-@bp.post("/<id:event_id>/panel/<id:participant_id>/invitation/revoke")
-def revoke_invitation(event_id: int, participant_id: int) -> Response:
-    revoked = invitations.revoke_invitation(get_session(), current_user, event_id, participant_id)
-    flash(
-        "The invitation link no longer works." if revoked else "There was no working link to revoke.", "info"
-    )
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
 
@@ -278,7 +283,22 @@ def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]
 
 @bp.post("/<id:event_id>/agenda/<id:question_id>/delete")
 def delete_question(event_id: int, question_id: int) -> Response:
-    dropped = agenda.remove_question(get_session(), current_user, event_id, question_id)
+    session = get_session()
+    question = agenda.owned_question(session, current_user, event_id, question_id)
+    filed = agenda.count_answers(session, event_id).get(question.id, 0)
+    asked = require_confirmation(
+        (
+            f"Delete question {question.position} and the {filed} answer(s) filed under it?"
+            if filed
+            else f"Delete question {question.position}?"
+        ),
+        button="Delete the question",
+        cancel_url=url_for(".event_overview", event_id=event_id) + "#agenda",
+        explanation=question.text,
+    )
+    if asked:
+        return asked
+    dropped = agenda.remove_question(session, current_user, event_id, question_id)
     suffix = f" with {dropped} answer(s) filed under it" if dropped else ""
     flash(f"Question deleted{suffix}.", "info")
     return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
@@ -336,3 +356,7 @@ def audience_settings(event_id: int) -> Response | tuple[str, int]:
     return render_form(
         "setup/audience.html", form, event=event, log=moderation_log.entries(session, current_user, event_id)
     )
+
+
+# The invitation-link pages register on this blueprint too; they live apart because they are one job.
+from forum.setup import links  # noqa: E402, F401
