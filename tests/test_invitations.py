@@ -26,7 +26,8 @@ def setup(client, make_organizer, login, make_event, make_participant, make_ques
 
 
 def _issue(client, event, person) -> str:
-    response = client.post(f"/manage/{event.id}/panel/{person.id}/invitation")
+    # Replacing a working link asks first (tests/test_organizer_day.py); this helper has confirmed.
+    response = client.post(f"/manage/{event.id}/panel/{person.id}/invitation", data={"confirmed": "1"})
     assert response.status_code == 200
     match = re.search(r'value="(http[^"]+/invite/([^"]+))"', response.get_data(as_text=True))
     assert match, "the page shows the link"

@@ -201,6 +201,17 @@ def _revoke_link(app, s) -> Destructive:
     )
 
 
+def _replace_one_link(app, s) -> Destructive:
+    return Destructive(
+        page=f"/manage/{s.event.id}",
+        url=f"/manage/{s.event.id}/panel/{s.people['scribe'].id}/invitation",
+        data={},
+        question="Replace the invitation link of Note Taker?",
+        cancel=f"/manage/{s.event.id}#panel",
+        happened=_link_refused(app, s.tokens["scribe"]),
+    )
+
+
 def _renew_all_links(app, s) -> Destructive:
     return Destructive(
         page=f"/manage/{s.event.id}",
@@ -248,6 +259,7 @@ DESTRUCTIVE = [
     ("delete question", _delete_question, False),
     ("delete draft event", _delete_draft_event, False),
     ("revoke link", _revoke_link, False),
+    ("replace one link", _replace_one_link, False),
     ("renew all links", _renew_all_links, False),
     ("unpublish", _unpublish, True),
     ("remove audience question", _remove_audience_question, True),

@@ -41,8 +41,18 @@ def _link_card(person: Participant, token: str) -> dict[str, object]:
 @bp.post("/<id:event_id>/panel/<id:participant_id>/invitation")
 def issue_invitation(event_id: int, participant_id: int) -> Response:
     session = get_session()
-    _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
     person = panel.owned_participant(session, current_user, event_id, participant_id)
+    if person.id in invitations.active_invitations(session, event_id):
+        asked = require_confirmation(
+            f"Replace the invitation link of {person.display_name}?",
+            button="Replace the link",
+            cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
+            explanation="The link given out so far stops working at once, and screens opened with it "
+            "are closed.",
+        )
+        if asked:
+            return asked
+    _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
     event = events.owned_event(session, current_user, event_id)
     page = render_template("setup/invitation_issued.html", event=event, card=_link_card(person, token))
     return _shown_once(page)
