@@ -42,7 +42,7 @@ def require_confirmation(
         button=button,
         cancel_url=cancel_url,
         explanation=explanation,
-        action=request.path,
+        action=request.script_root + request.path,
         carried=carried,
         confirm_field=CONFIRM_FIELD,
         confirm_value=CONFIRM_VALUE,
