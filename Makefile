@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format migrate seed clean
+.PHONY: run test install lint format migrate seed clean regions
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -36,6 +36,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# After editing templates/live/regions/*.html (needs Node; the output is committed, so `make run` does not).
+regions:
+	node static/js/live/compile-regions.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -38,7 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from forum import boundary, cli, web
     from forum.extensions import csrf, login_manager, socketio
-    from forum.live import broadcast, handlers  # noqa: F401 - handlers register on import
+    from forum.live import broadcast, handlers, regions  # noqa: F401 - handlers register on import
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -66,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     boundary.init_app(app)
     web.init_app(app)
+    regions.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     return app

@@ -40,23 +40,25 @@ def wants_json() -> bool:
 def form_action(
     call: Callable[[], object],
     *,
-    done: str,
+    done: str | Callable[[str, object], str],
     back: str,
     refusals: tuple[type[DomainError], ...] = (DomainError,),
+    name: str = "",
 ) -> Response:
     """Run one service call for a plain form post, then go back (303) with a message.
 
+    ``done`` is the message, or a function of the action's ``name`` and the call's result that words it.
     A refusal is rolled back here: the redirect is a success status, so the boundary would commit.
     Errors not listed in ``refusals`` reach the error handler with their own status.
     """
     session = get_session()
     try:
-        call()
+        result = call()
     except refusals as error:
         session.rollback()
         flash(error.message, "error")
     else:
-        flash(done, "success")
+        flash(done if isinstance(done, str) else done(name, result), "success")
     return redirect(back, code=303)
 
 

@@ -29,6 +29,9 @@ from forum.services import agenda, events, panel
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
+# Chromium through Playwright, a real server process and strict pages, for the browser tests.
+pytest_plugins = ("tests.browser_fixtures",)
+
 # Settings from the developer's shell must not leak into tests.
 for _name in list(os.environ):
     if _name.startswith("FORUM_") and not _name.startswith("FORUM_TEST_"):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.test_browser import _sign_in, browser, new_page, server  # noqa: F401  (shared browser fixtures)
+from tests.browser_fixtures import sign_in as _sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -16,7 +16,7 @@ pytestmark = [
 ]
 
 
-def test_remove_asks_in_a_dialog_cancel_keeps_confirm_removes(server, new_page, make_live_event):  # noqa: F811
+def test_remove_asks_in_a_dialog_cancel_keeps_confirm_removes(server, new_page, make_live_event):
     from playwright.sync_api import expect
 
     live = make_live_event()
@@ -52,7 +52,7 @@ def test_remove_asks_in_a_dialog_cancel_keeps_confirm_removes(server, new_page, 
     expect(page.locator("#panel li", has_text="Oh Kyoungmi")).to_have_count(1)
 
 
-def test_without_javascript_a_page_asks_before_removing(server, new_page, make_live_event):  # noqa: F811
+def test_without_javascript_a_page_asks_before_removing(server, new_page, make_live_event):
     from playwright.sync_api import expect
 
     live = make_live_event()
@@ -69,7 +69,7 @@ def test_without_javascript_a_page_asks_before_removing(server, new_page, make_l
     expect(page.locator("#panel li", has_text="Hong Myeong-gyo")).to_have_count(0)
 
 
-def test_links_for_everyone_copy_with_a_visible_confirmation(server, new_page, make_live_event):  # noqa: F811
+def test_links_for_everyone_copy_with_a_visible_confirmation(server, new_page, make_live_event):
     from playwright.sync_api import expect
 
     live = make_live_event()
@@ -101,7 +101,7 @@ def test_links_for_everyone_copy_with_a_visible_confirmation(server, new_page, m
     visitor.wait_for_selector("text=Ask the organizer for a new one")
 
 
-def test_links_page_without_javascript_shows_links_and_qr_codes(server, new_page, make_live_event):  # noqa: F811
+def test_links_page_without_javascript_shows_links_and_qr_codes(server, new_page, make_live_event):
     from playwright.sync_api import expect
 
     live = make_live_event()

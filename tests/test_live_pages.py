@@ -27,7 +27,7 @@ def test_audience_page_shows_the_current_question_in_html(app, live, live_client
     act(moderator, "question.next")
     act(moderator, "floor.give", {"participant_id": live.people["kimmy"].id})
     page = app.test_client().get(f"/e/{live.event.slug}").get_data(as_text=True)
-    current = re.search(r'data-region="current-question".*?</section>', page, re.S).group(0)
+    current = re.search(r'data-region="question".*?</section>', page, re.S).group(0)
     assert "Question 2 of 3" in current and live.questions[1].text in current
     floor = re.search(r'data-region="floor".*?</section>', page, re.S).group(0)
     assert "Oh Kyoungmi" in floor
@@ -79,7 +79,11 @@ def test_consoles_by_role(app, live, client):
     assert "Scribe console" in scribe_page
     assert 'data-action="floor.give"' not in scribe_page and 'data-action="contribution.add"' in scribe_page
     panelist_page = app.test_client().get(f"/invite/{live.tokens['kimmy']}/live").get_data(as_text=True)
-    assert 'data-action="answer.save"' in panelist_page and "Moderator console" not in panelist_page
+    assert 'data-action="answer.save"' not in panelist_page, "no answer form before there is a question"
+    assert "Moderator console" not in panelist_page
+    app.test_client().post(f"/invite/{live.tokens['moderator']}/live/session.start")
+    panelist_page = app.test_client().get(f"/invite/{live.tokens['kimmy']}/live").get_data(as_text=True)
+    assert 'data-action="answer.save"' in panelist_page and live.questions[0].text in panelist_page
     _sign_in(client, live)
     assert "Moderator console" in client.get(f"/manage/{live.event.id}/live").get_data(as_text=True)
 

@@ -3,15 +3,13 @@ the audience's questions and polls. Audience actions also work as plain form pos
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
-from forum.live import actions
-from forum.live.presenter import present
+from forum.live import actions, regions
+from forum.live.messages import done_message
 from forum.models import Event
 from forum.services import events, live_view
 from forum.services.audience_identity import TOKEN_COOKIE, network_key, new_token, token_hash
@@ -21,15 +19,6 @@ from forum.web import form_action
 bp = Blueprint("audience", __name__)
 
 TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
-
-CONFIRMATIONS = {
-    "audience.ask": "Thank you — your question was sent.",
-    "audience.edit": "Your question was updated.",
-    "audience.withdraw": "Your question was withdrawn.",
-    "audience.vote": "Vote saved.",
-    "audience.report": "Thank you — the moderators will look at it.",
-    "poll.vote": "Your vote is counted.",
-}
 
 
 def audience_token() -> str:
@@ -70,14 +59,14 @@ def event_page(slug: str) -> str:
     event = events.visible_event(session, slug, viewer)
     snapshot = live_view.snapshot(session, _actor(event))
     sort = "newest" if request.args.get("sort") == "newest" else "votes"
-    return render_template(
-        "audience/event.html",
-        event=event,
-        snap=snapshot,
-        view=present(snapshot, sort),
-        sort=sort,
-        form_client_id=secrets.token_hex(12),
+    context = regions.page_context(
+        snapshot,
+        page="audience",
+        act_url=url_for(".act", slug=event.slug, name="__name__", sort=request.args.get("sort")),
+        links={"record": url_for("archive.record", slug=event.slug)},
+        local={"sort": sort},
     )
+    return render_template("audience/event.html", **context, event=event)
 
 
 @bp.post("/e/<slug>/act/<name>")
@@ -91,5 +80,5 @@ def act(slug: str, name: str) -> Response:
         return redirect(back, code=303)
     actor, payload = _actor(event), request.form.to_dict()
     return form_action(
-        lambda: actions.run(session, actor, name, payload), done=CONFIRMATIONS.get(name, "Done."), back=back
+        lambda: actions.run(session, actor, name, payload), done=done_message, back=back, name=name
     )

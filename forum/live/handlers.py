@@ -18,6 +18,7 @@ from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions
 from forum.live.broadcast import send_snapshot
+from forum.live.messages import done_message
 from forum.live.protocol import NAMESPACE, Action, audience_room, participant_room, room
 from forum.services import live_access, live_view
 from forum.services.audience_identity import TOKEN_COOKIE, network_key, token_hash
@@ -112,7 +113,7 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
     except Exception:
         log.exception("live action %s failed", name)
         return {"ok": False, "error": SERVER_ERROR}
-    return {"ok": True, "result": result}
+    return {"ok": True, "result": result, "message": done_message(name, result)}
 
 
 def _one_argument(args: tuple[Any, ...]) -> Any:

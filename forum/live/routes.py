@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
-from forum.live import actions
-from forum.live.presenter import present
+from forum.live import actions, regions
+from forum.live.messages import done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
 from forum.services import events, invitations, live_access, live_view
@@ -29,6 +29,14 @@ CONSOLE_TEMPLATES = {
 }
 
 
+def _links(event: Event) -> dict[str, str]:
+    return {
+        "audience": public_url_for("audience.event_page", slug=event.slug),
+        "projector": url_for("live.projector", slug=event.slug),
+        "record": url_for("archive.record", slug=event.slug),
+    }
+
+
 def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> str:
     snapshot = live_view.snapshot(get_session(), actor)
     action_url = (
@@ -36,16 +44,9 @@ def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> st
         if invite
         else url_for("live.organizer_action", event_id=event.id, name="__name__")
     )
-    return render_template(
-        CONSOLE_TEMPLATES[actor.role],
-        snap=snapshot,
-        view=present(snapshot),
-        event=event,
-        actor=actor,
-        invite=invite,
-        action_url=action_url,
-        audience_url=public_url_for("audience.event_page", slug=event.slug),
-    )
+    page = "panelist" if actor.role == "panelist" else "console"
+    context = regions.page_context(snapshot, page=page, act_url=action_url, links=_links(event))
+    return render_template(CONSOLE_TEMPLATES[actor.role], **context, event=event, actor=actor, invite=invite)
 
 
 @bp.get("/manage/<id:event_id>/live")
@@ -64,30 +65,11 @@ def invite_console(token: str) -> Response | str:
     return _render_console(live_access.participant_actor(person), event, invite=token)
 
 
-CONFIRMATIONS = {
-    "session.start": "The session is live.",
-    "session.end": "The session has ended.",
-    "question.goto": "Question changed.",
-    "question.next": "Moved to the next question.",
-    "question.previous": "Moved back to the previous question.",
-    "question.add": "Question added to the agenda.",
-    "floor.give": "Floor given.",
-    "floor.release": "Nobody has the floor now.",
-    "prompt.save": "Prompt saved.",
-    "feed.set": "Transcript feed setting saved.",
-    "contribution.add": "Contribution recorded.",
-    "contribution.edit": "Correction saved; the earlier wording is kept in the history.",
-    "answer.save": "Your answer is saved.",
-}
-
-
 def _perform(actor: LiveActor, name: str, back: str) -> Response:
     """Run a console action posted by a plain form, then go back to the console (303)."""
     payload = request.form.to_dict()
     return form_action(
-        lambda: actions.run(get_session(), actor, name, payload),
-        done=CONFIRMATIONS.get(name, "Saved."),
-        back=back,
+        lambda: actions.run(get_session(), actor, name, payload), done=done_message, back=back, name=name
     )
 
 
@@ -111,13 +93,14 @@ def projector(slug: str) -> str:
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
     snapshot = live_view.snapshot(session, LiveActor(event_id=event.id, role="audience"))
-    join_url = public_url_for("audience.event_page", slug=event.slug)
+    join_url = public_url_for("site.short_join", code=event.join_code)
+    context = regions.page_context(snapshot, page="projector", act_url="", links=_links(event))
     return render_template(
         "live/projector.html",
-        snap=snapshot,
-        view=present(snapshot),
+        **context,
         event=event,
         join_url=join_url,
+        join_display=join_url.split("://", 1)[-1],
         qr=qr_svg_data_uri(join_url),
     )
 

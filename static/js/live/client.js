@@ -108,7 +108,8 @@ function randomId() {
 }
 
 export class LiveClient {
-  constructor({ event, invite, onState, onStatus }) {
+  constructor({ event, invite, onState, onStatus, timeoutMessage }) {
+    this.timeoutMessage = timeoutMessage || "";
     this.auth = { event };
     if (invite) this.auth.invite = invite;
     this.onState = onState;
@@ -194,7 +195,7 @@ export class LiveClient {
         if (err) {
           resolve({
             ok: false,
-            error: { code: "timeout", message: "The server did not answer. Check the connection and try again." },
+            error: { code: "timeout", message: this.timeoutMessage },
           });
         } else resolve(ack);
       });

@@ -1,50 +1,232 @@
-// Start a live page: connect with the root element's data-event / data-invite and redraw on each change.
+// A live page: one connection, the live regions rendered from its state, forms sent over the socket.
+// Everything a person reads comes from the server: the templates, and the texts and rules in the page's
+// `live-ui` block (forum/live/regions.py `page_context`).
+import { askToConfirm } from "../confirm.js";
 import { LiveClient } from "./client.js";
-import { renderConnection, startClock, tickTimers } from "./render.js";
+import { Regions, formIsDirty, markSaved } from "./regions.js";
 
-export function startLivePage(render) {
-  const root = document.querySelector("[data-live]");
-  if (!root) return null;
-  const client = new LiveClient({
-    event: root.dataset.event,
-    invite: root.dataset.invite || null,
-    onState: (state) => {
-      render(root, state, client);
-      tickTimers(root, state, client.now());
-    },
-    onStatus: (status, message) => renderConnection(root, status, message),
-  });
-  client.connect();
-  startClock(root, client);
-  return { root, client };
+function readJson(id, fallback) {
+  const element = document.getElementById(id);
+  return element ? JSON.parse(element.textContent) : fallback;
 }
 
-// Forms marked data-action are sent over the socket instead of posted; without JavaScript they post.
-export function bindActionForms(root, client, { onDone } = {}) {
-  const status = root.querySelector('[data-region="action-status"]');
-  root.addEventListener("submit", async (event) => {
+const DRAFT_PREFIX = "forum-draft";
+
+export class LivePage {
+  constructor(root, { onDone } = {}) {
+    this.root = root;
+    this.ui = readJson("live-ui", {});
+    this.local = readJson("live-local", {});
+    this.onDone = onDone || (() => {});
+    this.messages = this.ui.messages || {};
+    this.status = root.querySelector("[data-action-status]");
+    this.connection = root.querySelector("[data-connection]");
+    this.regions = new Regions(root, {
+      ui: this.ui,
+      local: this.local,
+      catalogue: this.ui.catalogue,
+      onKept: (form, fresh) => this.noteKept(form, fresh),
+    });
+    this.client = new LiveClient({
+      event: root.dataset.event,
+      invite: root.dataset.invite || null,
+      onState: () => this.schedule(),
+      onStatus: (status, message) => this.showConnection(status, message),
+      timeoutMessage: this.messages.timeout,
+    });
+    this.frame = null;
+  }
+
+  start() {
+    this.client.connect();
+    this.root.addEventListener("submit", (event) => this.submit(event));
+    this.root.addEventListener("input", (event) => this.keepDraft(event.target));
+    this.root.addEventListener("click", (event) => this.click(event));
+    setInterval(() => this.regions.tick(this.client.now()), 1000);
+    return this;
+  }
+
+  // Many deltas in one moment become one render.
+  schedule() {
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.render();
+    });
+  }
+
+  render() {
+    if (!this.client.state) return;
+    this.regions.render(this.client.state, this.client.now());
+    this.restoreDrafts();
+  }
+
+  // The connection indicator says only whether updates arrive; the event's own state is the status region.
+  showConnection(status, message) {
+    if (!this.connection) return;
+    const texts = this.messages.connection || {};
+    this.connection.textContent = status === "refused" ? message || texts.refused : texts[status] || "";
+    this.connection.dataset.status = status;
+  }
+
+  say(text, outcome) {
+    if (!this.status) return;
+    this.status.textContent = text;
+    this.status.dataset.outcome = outcome;
+  }
+
+  async submit(event) {
     const form = event.target.closest("form[data-action]");
     if (!form) return;
     event.preventDefault();
+    if (form.dataset.pending) return; // a double tap sends once
+    const submitter = event.submitter || form.querySelector("button[type=submit]");
+    if (form.hasAttribute("data-confirm") && !(await askToConfirm(form, submitter))) return;
     const payload = Object.fromEntries(new FormData(form).entries());
     delete payload.csrf_token;
     if (form.hasAttribute("data-client-id")) {
-      // Kept until the server confirms, so a retry of the same submission is recognised.
-      form.dataset.pendingId = form.dataset.pendingId || client.newClientId();
-      payload.client_id = form.dataset.pendingId;
+      // Kept until the server answers, so a retry of the same submission is recognised as one.
+      form.dataset.clientId = form.dataset.clientId || this.client.newClientId();
+      payload.client_id = form.dataset.clientId;
     }
-    const button = form.querySelector("button[type=submit]");
-    if (button) button.disabled = true;
-    const ack = await client.act(form.dataset.action, payload);
-    if (button) button.disabled = false;
-    if (status) {
-      status.textContent = ack.ok ? "Saved." : ack.error.message;
-      status.dataset.outcome = ack.ok ? "ok" : "error";
+    form.dataset.pending = "true";
+    form.setAttribute("aria-busy", "true");
+    const name = form.dataset.action;
+    const ack = await this.client.act(name, payload);
+    delete form.dataset.pending;
+    form.removeAttribute("aria-busy");
+    if (!ack.ok) {
+      if (ack.error && ack.error.code !== "timeout") delete form.dataset.clientId;
+      this.say(ack.error.message, "error");
+      return;
     }
-    if (ack.ok) {
-      delete form.dataset.pendingId;
-      if (form.hasAttribute("data-reset")) form.reset();
-      if (onDone) onDone(form, ack);
+    delete form.dataset.clientId;
+    // The server words its own confirmation (forum/live/messages.py); older servers send none.
+    this.say(ack.message || this.messages.saved, "ok");
+    if (form.dataset.question) this.forgetDraft(form.dataset.question);
+    if (form.hasAttribute("data-reset")) form.reset();
+    else markSaved(form);
+    this.clearKept(form);
+    this.onDone(form, ack, this.client.state);
+    this.regions.invalidate();
+    const focusId = submitter && submitter.id ? submitter.id : form.id;
+    this.render();
+    this.refocus(submitter, focusId);
+  }
+
+  // Focus stays on the control the person used; if a render replaced it, its successor gets focus.
+  refocus(submitter, id) {
+    const active = document.activeElement;
+    if (active && active !== document.body && this.root.contains(active)) return;
+    const target =
+      (submitter && submitter.isConnected && submitter) ||
+      (id && document.getElementById(id)) ||
+      null;
+    if (target) {
+      const button = target instanceof HTMLFormElement ? target.querySelector("button[type=submit]") : target;
+      if (button) button.focus();
     }
-  });
+  }
+
+  click(event) {
+    const link = event.target.closest("a[data-sort]");
+    if (link) {
+      event.preventDefault();
+      this.local.sort = link.dataset.sort;
+      history.replaceState(null, "", `?sort=${this.local.sort}#questions`);
+      this.render();
+      const again = this.root.querySelector(`a[data-sort="${this.local.sort}"]`);
+      if (again) again.focus();
+      return;
+    }
+    const follow = event.target.closest("[data-follow-current]");
+    if (follow) {
+      const form = follow.closest("form");
+      if (form) {
+        form.reset();
+        this.clearKept(form);
+        this.regions.invalidate();
+        this.render();
+        const field = this.root.querySelector(`#${form.id} textarea`);
+        if (field) field.focus();
+      }
+    }
+  }
+
+  // --- Forms kept while someone types ---------------------------------------------------------------
+
+  noteKept(form, fresh) {
+    const moved = form.dataset.question && fresh.dataset.question !== form.dataset.question;
+    if (!moved || form.querySelector(".kept-note")) return;
+    const note = document.createElement("div");
+    note.className = "kept-note";
+    note.setAttribute("role", "status");
+    const text = document.createElement("p");
+    text.textContent = this.messages.question_moved;
+    note.append(text);
+    if (form.hasAttribute("data-draft")) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small secondary";
+      button.dataset.followCurrent = "";
+      button.textContent = this.messages.follow_current;
+      note.append(button);
+    }
+    form.prepend(note);
+  }
+
+  clearKept(form) {
+    for (const note of form.querySelectorAll(".kept-note")) note.remove();
+  }
+
+  // --- Drafts of written answers, kept per question in this browser until they are saved ---------------
+
+  draftKey(questionId) {
+    return `${DRAFT_PREFIX}:${this.root.dataset.event}:${this.client.state ? this.client.state.you.participant_id : ""}:${questionId}`;
+  }
+
+  keepDraft(field) {
+    const form = field.form;
+    if (!form || !form.hasAttribute("data-draft") || !form.dataset.question) return;
+    try {
+      if (field.value !== field.defaultValue) localStorage.setItem(this.draftKey(form.dataset.question), field.value);
+      else localStorage.removeItem(this.draftKey(form.dataset.question));
+    } catch {
+      // Private browsing may refuse storage; the draft still stays on the page.
+    }
+  }
+
+  forgetDraft(questionId) {
+    try {
+      localStorage.removeItem(this.draftKey(questionId));
+    } catch {
+      // nothing was stored
+    }
+  }
+
+  restoreDrafts() {
+    for (const form of this.root.querySelectorAll("form[data-draft][data-question]")) {
+      if (formIsDirty(form)) continue;
+      let draft = null;
+      try {
+        draft = localStorage.getItem(this.draftKey(form.dataset.question));
+      } catch {
+        draft = null;
+      }
+      const field = form.querySelector("textarea");
+      if (!field || draft === null || draft === field.defaultValue) continue;
+      field.value = draft;
+      const note = document.createElement("p");
+      note.className = "kept-note";
+      note.setAttribute("role", "status");
+      note.textContent = this.messages.draft_restored;
+      form.prepend(note);
+    }
+  }
+}
+
+export function startLivePage(options) {
+  const root = document.querySelector("[data-live]");
+  if (!root) return null;
+  return new LivePage(root, options).start();
 }
