@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from flask import current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -122,6 +123,29 @@ class SQLiteWriteLock:
     def _release(self, session: Session, transaction: Any) -> None:
         if transaction.parent is None and session.info.pop(self.KEY, False):
             self._lock.release()
+
+
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_unless_present(
+    session: Session, model: type[Base], values: dict[str, Any], *, unique: tuple[str, ...]
+) -> int | None:
+    """Insert one row unless a row with the same ``unique`` columns exists; the new row's id, or None.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` never fails on a duplicate, so two requests that create the
+    same row at once both go on. On PostgreSQL, a duplicate of a row another transaction has inserted but
+    not yet committed waits for that transaction: once it commits this does nothing (and a following
+    read sees the row); if it rolls back, this insert takes its place.
+    """
+    dialect = session.get_bind().dialect.name
+    statement = (
+        _DIALECT_INSERTS[dialect](model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(model.id)  # type: ignore[attr-defined]
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def _app_context_id() -> int:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from forum.errors import InvalidInput, PermissionDenied
-from forum.models import AudienceMember, SubmissionReceipt
+from forum.db import insert_unless_present
+from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from forum.models import AudienceMember, Event, EventStatus, SubmissionReceipt
 from forum.services import rate_limits
 from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
@@ -23,6 +24,8 @@ from forum.services.live_access import Capability, LiveActor
 TOKEN_COOKIE = "forum_audience"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# The audience may ask, vote, report and answer polls before and during the session, not afterwards.
+OPEN_STATUSES = frozenset({EventStatus.SCHEDULED, EventStatus.LIVE})
 
 
 def new_token() -> str:
@@ -58,7 +61,10 @@ def find_member(session: Session, actor: LiveActor) -> AudienceMember | None:
 
 
 def member_for(session: Session, actor: LiveActor) -> AudienceMember:
-    """The member behind an audience actor, created on first participation."""
+    """The member behind an audience actor, created on first participation.
+
+    Two first actions of one browser at once (two tabs, a double tap) both end up with the same member.
+    """
     if actor.audience_token_hash is None:
         raise PermissionDenied(
             "Your browser has no audience identity. Allow cookies for this site and reload the page.",
@@ -66,10 +72,33 @@ def member_for(session: Session, actor: LiveActor) -> AudienceMember:
         )
     member = find_member(session, actor)
     if member is None:
-        member = AudienceMember(event_id=actor.event_id, token_hash=actor.audience_token_hash)
-        session.add(member)
-        session.flush()
+        insert_unless_present(
+            session,
+            AudienceMember,
+            {"event_id": actor.event_id, "token_hash": actor.audience_token_hash},
+            unique=("event_id", "token_hash"),
+        )
+        member = find_member(session, actor)
+    if member is None:  # only if the row vanished between the insert and the read (an event deleted)
+        raise NotFound("This event no longer exists.")
     return member
+
+
+def open_room(session: Session, actor: LiveActor) -> Event:
+    """The event, while its audience may still act: scheduled or live. Refused once it has ended."""
+    event = session.get(Event, actor.event_id)
+    if event is None or event.status == EventStatus.DRAFT:
+        raise NotFound("There is no live room for this event.")
+    if event.status not in OPEN_STATUSES:
+        raise Conflict("This event has ended; questions, votes and polls are closed.", code="event_ended")
+    return event
+
+
+def room_member(session: Session, actor: LiveActor) -> AudienceMember:
+    """The member behind an audience actor in the live room; refused once the event has ended."""
+    actor.require(Capability.PARTICIPATE)
+    open_room(session, actor)
+    return member_for(session, actor)
 
 
 def clean_client_id(value: Any) -> str:
@@ -82,48 +111,73 @@ def clean_client_id(value: Any) -> str:
     return value
 
 
-def earlier_result(session: Session, member: AudienceMember, client_id: str, action: str) -> dict | None:
-    """What the same submission produced before, if this is a retry."""
-    receipt = session.scalar(
-        select(SubmissionReceipt).where(
-            SubmissionReceipt.member_id == member.id, SubmissionReceipt.client_id == client_id
-        )
-    )
-    if receipt is None:
-        return None
-    if receipt.action != action:
-        raise InvalidInput(
-            "This client_id was already used for another kind of submission.", code="client_id_reused"
-        )
-    return receipt.result or {}
-
-
-def keep_receipt(session: Session, member: AudienceMember, client_id: str, action: str, result: dict) -> None:
-    session.add(SubmissionReceipt(member_id=member.id, client_id=client_id, action=action, result=result))
-    session.flush()
-
-
 @dataclass(frozen=True)
 class Submission:
-    """One audience submission: who sends it, its client-generated id, and what a retry already produced."""
+    """One audience submission: who sends it, its client-generated id, and what a retry already produced.
+
+    ``earlier`` is None when this request holds the submission's receipt and must do the work; otherwise
+    it is the first result, and nothing is to be done again.
+    """
 
     member: AudienceMember
     client_id: str
     action: str
     earlier: dict | None
+    receipt_id: int | None
 
     def done(self, session: Session, result: dict) -> dict:
         """Keep the result for retries of the same submission, and return it."""
-        keep_receipt(session, self.member, self.client_id, self.action, result)
+        session.execute(
+            update(SubmissionReceipt).where(SubmissionReceipt.id == self.receipt_id).values(result=result)
+        )
         return result
 
 
-def submission(session: Session, actor: LiveActor, client_id: Any, action: str) -> Submission:
-    """Start a submission: the actor must be audience with an identity and send a well-formed client id."""
+def _start(session: Session, actor: LiveActor, client_id: Any, action: str) -> Submission:
+    """Claim the receipt of ``client_id`` before doing anything, or find what the first attempt produced.
+
+    The claim is the first write, so a retry that arrives while the first attempt is still running waits
+    for it (the per-process write lock on SQLite, the unique key on PostgreSQL) and then finds its result.
+    A refused first attempt rolls its claim back, and a retry is then judged afresh.
+    """
     actor.require(Capability.PARTICIPATE)
-    member = member_for(session, actor)
     client_id = clean_client_id(client_id)
-    return Submission(member, client_id, action, earlier_result(session, member, client_id, action))
+    member = member_for(session, actor)
+    receipt_id = insert_unless_present(
+        session,
+        SubmissionReceipt,
+        {"member_id": member.id, "client_id": client_id, "action": action, "result": None},
+        unique=("member_id", "client_id"),
+    )
+    if receipt_id is not None:
+        return Submission(member, client_id, action, None, receipt_id)
+    receipt = session.scalars(
+        select(SubmissionReceipt).where(
+            SubmissionReceipt.member_id == member.id, SubmissionReceipt.client_id == client_id
+        )
+    ).one()
+    if receipt.action != action:
+        raise InvalidInput(
+            "This client_id was already used for another kind of submission.", code="client_id_reused"
+        )
+    return Submission(member, client_id, action, receipt.result or {}, None)
+
+
+def submission(session: Session, actor: LiveActor, client_id: Any, action: str) -> Submission:
+    """Start a submission in the live room (ask, vote, report, poll vote).
+
+    The actor must be audience with an identity and send a well-formed client id. A new submission is
+    refused once the event has ended; a retry of one accepted earlier still gets its first answer.
+    """
+    sent = _start(session, actor, client_id, action)
+    if sent.earlier is None:
+        open_room(session, actor)
+    return sent
+
+
+def comment_submission(session: Session, actor: LiveActor, client_id: Any, action: str) -> Submission:
+    """Start a reader's submission on a published record (the caller checks the record takes comments)."""
+    return _start(session, actor, client_id, action)
 
 
 NAME_MAX = 60

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from forum.db import utcnow
+from forum.db import insert_unless_present, utcnow
 from forum.errors import Conflict, NotFound
 from forum.live.protocol import Change, audience_room
 from forum.models import (
@@ -19,7 +19,6 @@ from forum.models import (
     AudienceMember,
     AudienceQuestion,
     Event,
-    EventStatus,
     QuestionReport,
     QuestionStatus,
     QuestionVote,
@@ -27,14 +26,13 @@ from forum.models import (
 from forum.services import audience_identity, changes
 from forum.services.audience_view import own_question, public_question, staff_payload
 from forum.services.fields import clean_text
-from forum.services.live_access import Capability, LiveActor
+from forum.services.live_access import LiveActor
 from forum.services.live_core import live_state
 from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
 
 TEXT_MAX = 500
 REASON_MAX = 200
-OPEN_STATUSES = {EventStatus.SCHEDULED, EventStatus.LIVE}
 EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
 
 
@@ -91,11 +89,6 @@ def _open_event(session: Session, actor: LiveActor) -> Event:
     return event
 
 
-def _member(session: Session, actor: LiveActor) -> AudienceMember:
-    actor.require(Capability.PARTICIPATE)
-    return audience_identity.member_for(session, actor)
-
-
 def _screen(event: Event, text: str, name: str | None) -> tuple[QuestionStatus, str | None]:
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     if terms:
@@ -115,8 +108,6 @@ def ask(
     event = _open_event(session, actor)
     if not event.questions_enabled:
         raise Conflict("The organizer has closed audience questions for this event.", code="questions_closed")
-    if event.status not in OPEN_STATUSES:
-        raise Conflict("Questions can be asked before and during the session.", code="questions_closed")
     audience_identity.count_against_limits(actor, member, "question")
     text, name = audience_identity.clean_post(text, display_name, label="Your question", max_length=TEXT_MAX)
     status, held_reason = _screen(event, text, name)
@@ -148,7 +139,7 @@ def _own(session: Session, member: AudienceMember, question_id: int) -> Audience
 
 def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, display_name: Any) -> None:
     """The author rewords a question that is still waiting; the word list is applied again."""
-    member = _member(session, actor)
+    member = audience_identity.room_member(session, actor)
     audience_identity.may_post(member)
     item = _own(session, member, question_id)
     audience_identity.count_against_limits(actor, member, "question")
@@ -163,7 +154,7 @@ def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, dis
 
 def withdraw(session: Session, actor: LiveActor, question_id: int) -> None:
     """The author takes back a question that is still waiting."""
-    member = _member(session, actor)
+    member = audience_identity.room_member(session, actor)
     item = _own(session, member, question_id)
     item.status = QuestionStatus.WITHDRAWN
     session.flush()
@@ -185,16 +176,20 @@ def vote(session: Session, actor: LiveActor, question_id: int, *, up: bool, clie
     member = sent.member
     item = _visible(session, actor, question_id)
     audience_identity.count_against_limits(actor, member, "vote")
-    existing = session.scalar(
-        select(QuestionVote.id).where(
-            QuestionVote.question_id == item.id, QuestionVote.member_id == member.id
+    # Idempotent either way, also when another submission of the same member sets it at the same moment.
+    if up:
+        insert_unless_present(
+            session,
+            QuestionVote,
+            {"question_id": item.id, "member_id": member.id},
+            unique=("question_id", "member_id"),
         )
-    )
-    if up and existing is None:
-        session.add(QuestionVote(question_id=item.id, member_id=member.id))
-    elif not up and existing is not None:
-        session.execute(delete(QuestionVote).where(QuestionVote.id == existing))
-    session.flush()
+    else:
+        session.execute(
+            delete(QuestionVote).where(
+                QuestionVote.question_id == item.id, QuestionVote.member_id == member.id
+            )
+        )
     changes.tally_changed(session, item.event_id, question_id=item.id)
     return sent.done(session, {"question_id": item.id, "up": up})
 
@@ -217,14 +212,12 @@ def report(
         max_length=REASON_MAX,
         required=False,
     )
-    already = session.scalar(
-        select(QuestionReport.id).where(
-            QuestionReport.question_id == item.id, QuestionReport.member_id == member.id
-        )
+    insert_unless_present(
+        session,
+        QuestionReport,
+        {"question_id": item.id, "member_id": member.id, "reason": reason},
+        unique=("question_id", "member_id"),
     )
-    if already is None:
-        session.add(QuestionReport(question_id=item.id, member_id=member.id, reason=reason))
-        session.flush()
     count = session.scalar(
         select(func.count()).select_from(QuestionReport).where(QuestionReport.question_id == item.id)
     )

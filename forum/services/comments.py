@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from forum.db import insert_unless_present
 from forum.errors import Conflict, NotFound
 from forum.models import CommentReport, CommentStatus, Event, EventStatus, Organizer, ReaderComment
 from forum.services import audience_identity
@@ -40,7 +41,7 @@ def post(
 ) -> dict[str, Any]:
     """Comment on one answer (an anchor of the record); held for review if it hits the word list."""
     event = _event(session, actor)
-    sent = audience_identity.submission(session, actor, client_id, "comment")
+    sent = audience_identity.comment_submission(session, actor, client_id, "comment")
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
@@ -69,7 +70,7 @@ def post(
 def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) -> dict[str, Any]:
     """Report a visible comment; at the event's threshold it is hidden until a moderator decides."""
     event = _event(session, actor)
-    sent = audience_identity.submission(session, actor, client_id, "comment_report")
+    sent = audience_identity.comment_submission(session, actor, client_id, "comment_report")
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
@@ -77,16 +78,12 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
     if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
         raise NotFound("That comment is not shown here.")
     audience_identity.count_against_limits(actor, member, "report")
-    if (
-        session.scalar(
-            select(CommentReport.id).where(
-                CommentReport.comment_id == comment.id, CommentReport.member_id == member.id
-            )
-        )
-        is None
-    ):
-        session.add(CommentReport(comment_id=comment.id, member_id=member.id))
-        session.flush()
+    insert_unless_present(
+        session,
+        CommentReport,
+        {"comment_id": comment.id, "member_id": member.id},
+        unique=("comment_id", "member_id"),
+    )
     count = session.scalar(
         select(func.count()).select_from(CommentReport).where(CommentReport.comment_id == comment.id)
     )

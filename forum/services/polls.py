@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.db import utcnow
+from forum.db import insert_unless_present, utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.live.protocol import Change
 from forum.models import AgendaQuestion, Poll, PollOption, PollPhase, PollStatus, PollVote
@@ -169,14 +169,20 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
     if option is None or option.poll_id != poll.id:
         raise NotFound("That is not one of this poll's options.")
     audience_identity.count_against_limits(actor, member, "poll_vote")
-    existing = session.scalar(
-        select(PollVote).where(PollVote.poll_id == poll.id, PollVote.member_id == member.id)
+    # Another submission of the same member may be casting a vote at this very moment: the unique key
+    # decides which one counts, and the other is compared with it.
+    cast = insert_unless_present(
+        session,
+        PollVote,
+        {"poll_id": poll.id, "option_id": option.id, "member_id": member.id},
+        unique=("poll_id", "member_id"),
     )
-    if existing is not None:
-        if existing.option_id == option.id:
-            return {"poll_id": poll.id, "option_id": option.id}
-        raise Conflict("You have already voted in this poll.", code="already_voted")
-    session.add(PollVote(poll_id=poll.id, option_id=option.id, member_id=member.id))
-    session.flush()
-    changes.tally_changed(session, poll.event_id, poll_id=poll.id)
+    if cast is None:
+        chosen = session.scalar(
+            select(PollVote.option_id).where(PollVote.poll_id == poll.id, PollVote.member_id == member.id)
+        )
+        if chosen != option.id:
+            raise Conflict("You have already voted in this poll.", code="already_voted")
+    else:
+        changes.tally_changed(session, poll.event_id, poll_id=poll.id)
     return sent.done(session, {"poll_id": poll.id, "option_id": option.id})
