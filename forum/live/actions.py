@@ -89,6 +89,7 @@ ACTIONS: dict[Action, Handler] = {
         "contribution_id": live_session.save_prompt(s, a, _int(p, "question_id"), _text(p, "text"))
     },
     Action.FEED_SET: lambda s, a, p: live_session.set_feed(s, a, _flag(p, "enabled")),
+    Action.PROJECTOR_KEEP: lambda s, a, p: live_session.keep_on_projector(s, a, _flag(p, "keep")),
     Action.CONTRIBUTION_ADD: lambda s, a, p: {
         "contribution_id": capture.add_contribution(
             s,

@@ -50,6 +50,7 @@ class Action(enum.StrEnum):
     FLOOR_RELEASE = "floor.release"
     PROMPT_SAVE = "prompt.save"
     FEED_SET = "feed.set"
+    PROJECTOR_KEEP = "projector.keep"
     CONTRIBUTION_ADD = "contribution.add"
     CONTRIBUTION_EDIT = "contribution.edit"
     ANSWER_SAVE = "answer.save"
@@ -90,6 +91,7 @@ class Change(enum.StrEnum):
     AUDIENCE_SETTINGS = "audience_settings"
     POLL = "poll"
     POLL_TALLY = "poll_tally"
+    PROJECTOR = "projector"
 
 
 def room(event_id: int, stream: Stream) -> str:

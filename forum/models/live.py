@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, text, true
+from sqlalchemy import ForeignKey, Index, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.db import Base, utcnow
@@ -26,6 +26,9 @@ class LiveState(Base):
         ForeignKey("audience_questions.id", ondelete="SET NULL")
     )
     feed_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether the open poll and the highlighted audience question stay on the projector when the question
+    # changes; by default they leave with the question they belonged to.
+    projector_keep: Mapped[bool] = mapped_column(default=False, server_default=false())
     public_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     staff_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     crew_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))

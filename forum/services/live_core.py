@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from forum.errors import Conflict
 from forum.live import protocol
 from forum.live.protocol import Change
-from forum.models import Contribution, ContributionRevision, ContributionSource, LiveState
+from forum.models import Contribution, ContributionRevision, ContributionSource, Event, LiveState
 from forum.services import changes
 
 
@@ -26,6 +26,19 @@ def live_state(session: Session, event_id: int, *, lock: bool = False) -> LiveSt
         session.add(state)
         session.flush()
     return state
+
+
+def record_event_status(session: Session, event: Event) -> None:
+    """Tell every open live page where the event now is (session times and the event's status), e.g. when
+    the session starts or ends, or when its record is published or taken down."""
+    state = live_state(session, event.id)
+    changes.record(
+        session,
+        event.id,
+        Change.SESSION,
+        {**protocol.session_state(state), "event_status": event.status.value},
+        public=True,
+    )
 
 
 def require_live(state: LiveState) -> None:

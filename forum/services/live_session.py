@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
-from forum.live import protocol
 from forum.live.protocol import Change
 from forum.models import (
     AgendaQuestion,
@@ -27,7 +26,13 @@ from forum.services.contributions import add_revision
 from forum.services.events import readiness_problems
 from forum.services.fields import ANSWER_MAX, QUESTION_MAX, clean_text
 from forum.services.live_access import Capability, LiveActor
-from forum.services.live_core import feed_items, live_state, record_contribution, require_live
+from forum.services.live_core import (
+    feed_items,
+    live_state,
+    record_contribution,
+    record_event_status,
+    require_live,
+)
 
 
 def _event(session: Session, actor: LiveActor) -> Event:
@@ -35,16 +40,6 @@ def _event(session: Session, actor: LiveActor) -> Event:
     if event is None:
         raise NotFound("This event no longer exists.")
     return event
-
-
-def _record_session(session: Session, event: Event, state: LiveState) -> None:
-    changes.record(
-        session,
-        event.id,
-        Change.SESSION,
-        {**protocol.session_state(state), "event_status": event.status.value},
-        public=True,
-    )
 
 
 def _record_current_question(session: Session, state: LiveState) -> None:
@@ -79,7 +74,7 @@ def start_session(session: Session, actor: LiveActor) -> None:
         questions = ordered_questions(session, event.id)
         state.current_question_id = questions[0].id if questions else None
     session.flush()
-    _record_session(session, event, state)
+    record_event_status(session, event)
     _record_current_question(session, state)
 
 
@@ -94,7 +89,7 @@ def end_session(session: Session, actor: LiveActor) -> None:
     state.ended_at = utcnow()
     event.status = EventStatus.ENDED
     session.flush()
-    _record_session(session, event, state)
+    record_event_status(session, event)
     floor.record_floor(session, event.id)
 
 
@@ -111,6 +106,11 @@ def goto_question(session: Session, actor: LiveActor, question_id: int) -> None:
     state.current_question_id = question.id
     session.flush()
     _record_current_question(session, state)
+    if state.highlighted_question_id is not None and not state.projector_keep:
+        # The audience question shown for the last question leaves the screen with it.
+        state.highlighted_question_id = None
+        session.flush()
+        changes.record(session, actor.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
     if floor.carry_turn_to_question(session, actor.event_id, question.id):
         floor.record_floor(session, actor.event_id)
 
@@ -170,6 +170,18 @@ def set_feed(session: Session, actor: LiveActor, enabled: bool) -> None:
         public=True,
         staff_data={"enabled": enabled},
     )
+
+
+def keep_on_projector(session: Session, actor: LiveActor, keep: bool) -> None:
+    """Whether the open poll and the highlighted audience question stay on the projector when the
+    question changes (by default they leave with their question)."""
+    actor.require(Capability.MODERATE)
+    state = live_state(session, actor.event_id, lock=True)
+    if state.projector_keep == keep:
+        return
+    state.projector_keep = keep
+    session.flush()
+    changes.record(session, actor.event_id, Change.PROJECTOR, {"keep": keep}, public=True)
 
 
 def _moderator_participant(session: Session, actor: LiveActor) -> Participant | None:

@@ -86,6 +86,7 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
         "audience": audience_view.audience_settings(event, staff=staff),
         "questions": audience_view.questions_for(session, event.id, staff=staff),
         "highlighted_question_id": state.highlighted_question_id,
+        "projector_keep": state.projector_keep,
         "polls": audience_view.polls_for(session, event.id),
     }
     if actor.role == "audience":

@@ -14,6 +14,7 @@ from forum.models import Event, EventStatus, Organizer, TranscriptVersion
 from forum.services import search
 from forum.services.events import owned_event
 from forum.services.fields import SUMMARY_MAX, clean_text, is_slug
+from forum.services.live_core import record_event_status
 from forum.services.record import build_record
 
 PUBLISHABLE = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.ENDED, EventStatus.PUBLISHED}
@@ -120,6 +121,7 @@ def publish(
     event.status = EventStatus.PUBLISHED
     session.flush()
     search.replace_entries(session, event.id, search_entries(content))
+    record_event_status(session, event)
     return version
 
 
@@ -131,6 +133,7 @@ def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
     event.status = EventStatus.ENDED
     search.remove_entries(session, event.id)
     session.flush()
+    record_event_status(session, event)
 
 
 def published_event(session: Session, slug: str) -> Event:

@@ -55,6 +55,9 @@ export function applyDelta(state, delta) {
     case "highlight":
       state.highlighted_question_id = data.question_id;
       break;
+    case "projector":
+      state.projector_keep = data.keep;
+      break;
     case "audience_settings":
       state.audience = data;
       break;
