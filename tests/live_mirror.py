@@ -46,7 +46,7 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> None:
     elif kind == "audience_question":
         questions = state["questions"]
         questions[:] = [q for q in questions if q["id"] != data["id"]]
-        if not data.get("removed") and data.get("status") not in {"withdrawn", "merged"}:
+        if not data.get("removed"):
             questions.append(data)
             questions.sort(key=lambda q: (q["created_at"], q["id"]))
     elif kind == "votes":

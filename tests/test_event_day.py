@@ -4,11 +4,28 @@ that the record was published, and what the public event page offers afterwards.
 from __future__ import annotations
 
 import re
+import secrets
+
+import pytest
 
 from forum.live.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD
-from tests.test_audience import ask, deltas, room  # noqa: F401 - fixture
+from tests.test_audience import ask, deltas
 from tests.test_live_handlers import act
+
+
+@pytest.fixture
+def room(make_live_event, live_client):
+    """A live session with a moderator and three audience members, their inboxes emptied."""
+    live = make_live_event()
+    live.moderator = live_client({"invite": live.tokens["moderator"]})
+    live.audience = [
+        live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)}) for _ in range(3)
+    ]
+    act(live.moderator, "session.start")
+    for client in [live.moderator, *live.audience]:
+        client.get_received(NAMESPACE)
+    return live
 
 
 def _projector(app, slug):
@@ -66,3 +83,11 @@ def test_publishing_tells_open_pages_and_the_event_page_links_to_the_record(app,
     assert f'href="/archive/{room.event.slug}"' in notice and "Read the record" in notice
     status = re.search(r'data-region="status"[^>]*>(.*?)</span>', page, re.S).group(1)
     assert "Record published" in status
+
+
+def test_staff_are_told_plainly_when_a_question_leaves_their_list(room):
+    qid = ask(room.audience[0], "Withdrawn before anyone decided?")["result"]["question_id"]
+    room.moderator.get_received(NAMESPACE)
+    assert act(room.audience[0], "audience.withdraw", {"question_id": qid})["ok"]
+    staff = deltas(room.moderator.get_received(NAMESPACE), "audience_question")
+    assert staff[-1]["data"]["id"] == qid and staff[-1]["data"]["removed"] is True

@@ -68,14 +68,17 @@ def report_counts(session: Session, question_ids: list[int]) -> dict[int, int]:
 
 
 def staff_payload(session: Session, item: AudienceQuestion) -> dict[str, Any]:
-    """One question as staff see it, with its current counts."""
+    """One question as staff see it, with its current counts; ``removed`` says it leaves their list."""
     member = session.get(AudienceMember, item.member_id) if item.member_id else None
-    return staff_question(
+    payload = staff_question(
         item,
         vote_counts(session, [item.id])[item.id],
         report_counts(session, [item.id]).get(item.id, 0),
         bool(member and member.blocked_at),
     )
+    if item.status in STAFF_HIDDEN:
+        payload["removed"] = True
+    return payload
 
 
 def questions_for(session: Session, event_id: int, *, staff: bool) -> list[dict[str, Any]]:

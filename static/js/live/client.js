@@ -40,7 +40,7 @@ export function applyDelta(state, delta) {
       const list = state.questions;
       const index = list.findIndex((q) => q.id === data.id);
       if (index >= 0) list.splice(index, 1);
-      if (!data.removed && data.status !== "withdrawn" && data.status !== "merged") {
+      if (!data.removed) {
         list.push(data);
         list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id));
       }

@@ -59,6 +59,8 @@ export class LivePage {
     if (!this.client.state) return;
     this.regions.render(this.client.state, this.client.now());
     this.restoreDrafts();
+    // What the page shows is current as of this number of its stream (tests and support read it).
+    this.root.dataset.seq = String(this.client.seq);
   }
 
   // The connection indicator says only whether updates arrive; the event's own state is the status region.
