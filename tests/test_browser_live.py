@@ -4,9 +4,15 @@ destroy — typed text, the caret, focus, open details."""
 
 from __future__ import annotations
 
+import difflib
+import secrets
+import time
+from html.parser import HTMLParser
+
 import pytest
 
 from tests.browser_fixtures import sign_in
+from tests.live_mirror import MirrorClient
 
 pytestmark = [
     pytest.mark.browser,
@@ -152,3 +158,370 @@ def test_audience_questions_votes_and_polls_in_the_browser(server, new_page, mak
     projector.goto(f"{server.url}/e/{live.event.slug}/projector")
     projector.wait_for_selector("[data-region=highlight] >> text=Who decides what is illegal content?")
     projector.wait_for_selector("[data-region=projector_poll] >> text=Telegram should answer to Korean law.")
+
+
+# --- One definition per region: what the browser builds from deltas is what the server renders -------------
+
+IGNORED_VALUES = {"csrf_token", "client_id"}  # fresh per render
+
+
+class _Canonical(HTMLParser):
+    """A region's HTML as comparable tokens: attributes sorted, whitespace collapsed, per-render values and
+    running timers (which contain text only) blanked."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[str] = []
+        self.in_timer = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "input" and values.get("name") in IGNORED_VALUES:
+            values["value"] = "…"
+        if values.get("class") is not None:
+            values["class"] = " ".join(sorted(values["class"].split()))
+            if not values["class"]:
+                del values["class"]
+        values.pop("aria-busy", None)
+        shown = " ".join(f"{k}={v!r}" for k, v in sorted(values.items(), key=lambda kv: kv[0]))
+        self.tokens.append(f"<{tag} {shown}>")
+        self.in_timer = "data-timer" in values
+
+    def handle_endtag(self, tag):
+        self.in_timer = False
+        self.tokens.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if text:
+            self.tokens.append("⏱" if self.in_timer else text)
+
+
+def _canonical(html: str) -> list[str]:
+    parser = _Canonical()
+    parser.feed(html)
+    return parser.tokens
+
+
+def _regions(page) -> dict[str, list[str]]:
+    pairs = page.locator("[data-live] [data-region]").evaluate_all(
+        "elements => elements.map(e => [e.dataset.region, e.outerHTML])"
+    )
+    return {name: _canonical(html) for name, html in pairs}
+
+
+def _fresh_render(browser, url, cookies=()) -> dict[str, list[str]]:
+    """The same page as the server renders it now, read without JavaScript."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        context.add_cookies(list(cookies))
+        page = context.new_page()
+        page.goto(url)
+        return _regions(page)
+    finally:
+        context.close()
+
+
+def _shown_seq(page) -> int:
+    return int(page.get_attribute("[data-live]", "data-seq") or -1)
+
+
+def _drive_a_long_session(server, live) -> dict[str, MirrorClient]:
+    """About two hundred numbered changes on every stream, from every kind of participant."""
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    scribe = MirrorClient(server.url, {"invite": live.tokens["scribe"]}).connect()
+    kimmy = MirrorClient(server.url, {"invite": live.tokens["kimmy"]}).connect()
+    members = [
+        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        for _ in range(4)
+    ]
+    kimmy_id, hong_id = live.people["kimmy"].id, live.people["hong"].id
+    _ok(moderator.call("session.start"))
+    asked = []
+    for round_number in range(3):
+        _ok(moderator.call("floor.give", {"participant_id": kimmy_id if round_number % 2 == 0 else hong_id}))
+        for line in range(2):
+            said = f"Round {round_number}, line {line}: solidarity needs <forums> & trust."
+            result = _ok(scribe.call("contribution.add", {"participant_id": kimmy_id, "text": said}))
+        _ok(
+            scribe.call(
+                "contribution.edit", {"contribution_id": result["contribution_id"], "text": "Corrected."}
+            )
+        )
+        _ok(
+            moderator.call(
+                "prompt.save", {"question_id": moderator.state["current_question_id"], "text": "So?"}
+            )
+        )
+        _ok(
+            kimmy.call(
+                "answer.save", {"question_id": moderator.state["current_question_id"], "text": "In writing."}
+            )
+        )
+        for index, member in enumerate(members):
+            text = f"Question {round_number}.{index} — 규제가 답일까요? <b>bold?</b>"
+            asked.append(_ok(member.call("audience.ask", {"text": text, "client_id": secrets.token_hex(8)})))
+        if round_number < 2:
+            _ok(moderator.call("question.next"))
+    ids = [a["question_id"] for a in asked]
+    for qid in ids[:8]:
+        _ok(moderator.call("moderation.approve", {"question_id": qid}))
+    _ok(moderator.call("moderation.reject", {"question_id": ids[8], "reason": "Off topic."}))
+    for index, member in enumerate(members):
+        for qid in ids[index : index + 4]:
+            if qid in ids[:8]:
+                _ok(
+                    member.call(
+                        "audience.vote", {"question_id": qid, "up": True, "client_id": secrets.token_hex(8)}
+                    )
+                )
+    _ok(moderator.call("moderation.pin", {"question_id": ids[3], "pinned": True}))
+    _ok(moderator.call("moderation.answered", {"question_id": ids[1], "answered": True}))
+    _ok(moderator.call("moderation.merge", {"question_id": ids[7], "into_id": ids[6]}))
+    _ok(moderator.call("moderation.highlight", {"question_id": ids[2]}))
+    _ok(moderator.call("poll.open", {"phase": "before"}))
+    poll = moderator.state["polls"][-1]
+    for index, member in enumerate(members[:3]):
+        option = poll["options"][index % 2]["id"]
+        _ok(
+            member.call(
+                "poll.vote", {"poll_id": poll["id"], "option_id": option, "client_id": secrets.token_hex(8)}
+            )
+        )
+    _ok(moderator.call("poll.close", {"poll_id": poll["id"]}))
+    _ok(moderator.call("poll.open", {"phase": "after", "prompt": "Regulation is the answer."}))
+    after = moderator.state["polls"][-1]
+    for member in members:
+        option = after["options"][0]["id"]
+        _ok(
+            member.call(
+                "poll.vote", {"poll_id": after["id"], "option_id": option, "client_id": secrets.token_hex(8)}
+            )
+        )
+    _ok(moderator.call("feed.set", {"enabled": False}))
+    _ok(moderator.call("feed.set", {"enabled": True}))
+    _ok(moderator.call("projector.keep", {"keep": True}))
+    _ok(moderator.call("question.add", {"text": "Added on the day: what next?", "make_current": True}))
+    _ok(moderator.call("moderation.settings", {"premoderation": False}))
+    _ok(
+        members[0].call("audience.ask", {"text": "Straight to the board?", "client_id": secrets.token_hex(8)})
+    )
+    _ok(moderator.call("moderation.block", {"question_id": ids[9], "blocked": True}))
+    for turn in range(40):  # a busy scribe and a busy moderator
+        person = kimmy_id if turn % 3 else hong_id
+        _ok(
+            scribe.call("contribution.add", {"participant_id": person, "text": f"Point {turn}: 플랫폼 책임."})
+        )
+        if turn % 4 == 0:
+            _ok(moderator.call("moderation.pin", {"question_id": ids[turn % 6], "pinned": turn % 8 == 0}))
+        if turn % 5 == 0:
+            _ok(moderator.call("floor.give", {"participant_id": person}))
+    _ok(moderator.call("floor.release"))
+    return {
+        "moderator": moderator,
+        "scribe": scribe,
+        "kimmy": kimmy,
+        "public": members[0],
+        "members": members,
+    }
+
+
+def _settled(pages_and_clients, deadline_seconds=60):
+    """Wait until every page shows the number its stream is at, and the streams stand still."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        targets = [client.call("sync")["result"]["seq"] for _, client in pages_and_clients]
+        shown = [_shown_seq(page) for page, _ in pages_and_clients]
+        again = [client.call("sync")["result"]["seq"] for _, client in pages_and_clients]
+        if shown == targets == again:
+            return
+        pages_and_clients[0][0].wait_for_timeout(100)  # pages receive their deltas meanwhile
+    raise AssertionError(f"pages show {shown}, the streams are at {again}")
+
+
+def test_a_long_session_replayed_by_the_pages_matches_a_fresh_server_render(
+    server, new_page, browser, make_live_event
+):
+    live = make_live_event()
+    urls = {
+        "console": f"{server.url}/invite/{live.tokens['moderator']}/live",
+        "scribe": f"{server.url}/invite/{live.tokens['scribe']}/live",
+        "panelist": f"{server.url}/invite/{live.tokens['kimmy']}/live",
+        "audience": f"{server.url}/e/{live.event.slug}",
+        "projector": f"{server.url}/e/{live.event.slug}/projector",
+    }
+    pages = {}
+    for name, url in urls.items():
+        page = new_page(viewport={"width": 1366, "height": 900})
+        page.goto(url)
+        _connected(page) if name != "projector" else page.wait_for_selector("[data-live][data-seq]")
+        pages[name] = page
+    # The audience page's own member takes part too, through the page.
+    pages["audience"].fill("#ask-text", "Asked from the page itself?")
+    pages["audience"].click("#ask-form button[type=submit]")
+    pages["audience"].wait_for_selector("[data-region=my_questions] >> text=Asked from the page itself?")
+
+    clients = _drive_a_long_session(server, live)
+    own = clients["moderator"].state["questions"][-1]["id"]
+    _ok(clients["moderator"].call("moderation.approve", {"question_id": own}))
+    pages["audience"].click(f"#vote-{own} button")
+    pages["audience"].wait_for_selector(f"#vote-{own} button[aria-pressed=true]")
+
+    _settled(
+        [
+            (pages["console"], clients["moderator"]),
+            (pages["scribe"], clients["scribe"]),
+            (pages["panelist"], clients["kimmy"]),
+            (pages["audience"], clients["public"]),
+            (pages["projector"], clients["public"]),
+        ]
+    )
+    assert clients["moderator"].seq > 120 and clients["public"].seq > 100, "a long sequence reached the pages"
+    cookies = pages["audience"].context.cookies()
+    for name, url in urls.items():
+        live_dom = _regions(pages[name])
+        fresh = _fresh_render(browser, url, cookies if name == "audience" else ())
+        assert set(live_dom) == set(fresh), name
+        for region, tokens in fresh.items():
+            if live_dom[region] != tokens:
+                diff = "\n".join(
+                    difflib.unified_diff(tokens, live_dom[region], "server", "browser", lineterm="")
+                )
+                raise AssertionError(
+                    f"{name} page, region {region} differs from a fresh server render:\n{diff}"
+                )
+    for client in clients["members"] + [clients["moderator"], clients["scribe"], clients["kimmy"]]:
+        client.close()
+
+
+# --- Typing through a storm of updates ---------------------------------------------------------------------
+
+FIELD_STATE = """element => ({
+    value: element.value,
+    focused: document.activeElement === element,
+    start: element.selectionStart,
+    end: element.selectionEnd,
+    open: element.closest('details') ? element.closest('details').open : null,
+})"""
+
+
+def _type(page, selector, text, *, open_details=None):
+    if open_details:
+        page.click(f"{open_details} > summary")
+    page.click(selector)
+    page.keyboard.type(text)
+
+
+def _state(page, selector):
+    return page.locator(selector).evaluate(FIELD_STATE)
+
+
+def test_typed_text_caret_focus_and_open_details_survive_fifty_updates(server, new_page, make_live_event):
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    members = [
+        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        for _ in range(6)  # each may ask a few questions a minute
+    ]
+    kimmy_id, hong_id = live.people["kimmy"].id, live.people["hong"].id
+    _ok(moderator.call("session.start"))
+    _ok(moderator.call("moderation.settings", {"premoderation": False}))
+    _ok(moderator.call("floor.give", {"participant_id": kimmy_id}))
+    board_question = _ok(
+        members[0].call("audience.ask", {"text": "On the board?", "client_id": "board-question"})
+    )
+    contribution = _ok(
+        moderator.call("contribution.add", {"participant_id": kimmy_id, "text": "First words."})
+    )
+    _ok(moderator.call("moderation.settings", {"premoderation": True}))
+    waiting = _ok(
+        members[1].call("audience.ask", {"text": "Waiting for you?", "client_id": "queue-question"})
+    )
+
+    audience = new_page(viewport={"width": 390, "height": 844})
+    audience.goto(f"{server.url}/e/{live.event.slug}")
+    _connected(audience)
+    audience.fill("#ask-text", "My own earlier question?")
+    audience.click("#ask-form button[type=submit]")
+    audience.wait_for_selector("[data-region=my_questions] >> text=My own earlier question?")
+    mine = audience.get_attribute("[data-region=my_questions] li", "id").split("-")[1]
+    console = new_page(viewport={"width": 1366, "height": 768})
+    console.goto(f"{server.url}/invite/{live.tokens['moderator']}/live")
+    _connected(console)
+    panelist = new_page(viewport={"width": 390, "height": 844})
+    panelist.goto(f"{server.url}/invite/{live.tokens['kimmy']}/live")
+    _connected(panelist)
+
+    typed = {
+        audience: {
+            f"#report-reason-{board_question['question_id']}": (
+                "It repeats another one",
+                f"#report-{board_question['question_id']}",
+            ),
+            f"#edit-text-{mine}": (" — reworded", f"#edit-mine-{mine}"),
+            "#ask-name": ("Minji", None),
+            "#ask-text": ("Who decides what is illegal?", None),  # typed last: focus stays here
+        },
+        console: {
+            "#prompt-text": ("How would you put it?", None),
+            f"#edit-{contribution['contribution_id']}": (
+                " (checked)",
+                f"#correct-{contribution['contribution_id']}",
+            ),
+            "#capture-text": ("She said blocking hurts", None),
+            f"#reject-reason-{waiting['question_id']}": ("Please rephrase", None),
+        },
+        panelist: {"#answer-text": ("My written answer, half done", None)},
+    }
+    for page, fields in typed.items():
+        for selector, (text, details) in fields.items():
+            _type(page, selector, text, open_details=details)
+    # The caret goes back into the middle of what was typed last on each page.
+    for page in typed:
+        for _ in range(5):
+            page.keyboard.press("ArrowLeft")
+    before = {
+        page: {selector: _state(page, selector) for selector in fields} for page, fields in typed.items()
+    }
+    seq_before = {page: _shown_seq(page) for page in typed}
+    scroll_before = audience.locator("html").evaluate("() => window.scrollY")
+
+    # Fifty-odd changes that touch every region those fields live in.
+    for turn in range(18):
+        _ok(moderator.call("contribution.add", {"participant_id": hong_id, "text": f"Reply {turn}."}))
+        _ok(
+            members[turn % 6].call("audience.ask", {"text": f"More {turn}?", "client_id": f"more-{turn:04d}"})
+        )
+        _ok(moderator.call("floor.give", {"participant_id": kimmy_id if turn % 2 else hong_id}))
+        vote = {
+            "question_id": board_question["question_id"],
+            "up": turn % 2 == 0,
+            "client_id": f"vote-{turn:04d}",
+        }
+        _ok(members[2].call("audience.vote", vote))
+        if turn == 6:
+            _ok(
+                moderator.call(
+                    "contribution.edit",
+                    {"contribution_id": contribution["contribution_id"], "text": "Edited elsewhere."},
+                )
+            )
+            _ok(moderator.call("question.next"))
+    for page in typed:
+        for _ in range(100):
+            if _shown_seq(page) >= seq_before[page] + 50:
+                break
+            page.wait_for_timeout(100)
+        assert _shown_seq(page) >= seq_before[page] + 50, "fifty updates reached the page"
+
+    for page, fields in typed.items():
+        for selector in fields:
+            assert _state(page, selector) == before[page][selector], (page.url, selector)
+    assert audience.locator("html").evaluate("() => window.scrollY") == scroll_before
+    # Forms that belong to a question say so once the session moves on, and keep that question.
+    console.wait_for_selector("#prompt-form .kept-note")
+    panelist.wait_for_selector("#answer-form .kept-note")
+    assert panelist.get_attribute("#answer-form", "data-question") == str(live.questions[0].id)
+    assert console.input_value("#prompt-form input[name=question_id]") == str(live.questions[0].id)
+    for client in [moderator, *members]:
+        client.close()
