@@ -50,7 +50,7 @@ def test_live_room_in_the_browser(server, new_page, make_live_event):
     console.click("#session-start button")
     audience.wait_for_selector(f"[data-region=question] >> text={live.questions[0].text}")
     audience.wait_for_selector("[data-region=status] >> text=Live now")
-    console.click(f"#give-{live.people['kimmy'].id} button")
+    console.click(f"#floor-{live.people['kimmy'].id} button")
     audience.wait_for_selector("[data-region=floor] >> text=Oh Kyoungmi")
     projector.wait_for_selector("[data-region=floor] >> text=Oh Kyoungmi")
     console.fill("#capture-text", "Forums for solidarity are what is missing.")
@@ -525,3 +525,60 @@ def test_typed_text_caret_focus_and_open_details_survive_fifty_updates(server, n
     assert console.input_value("#prompt-form input[name=question_id]") == str(live.questions[0].id)
     for client in [moderator, *members]:
         client.close()
+
+
+# The id of the focused element, or of its form (buttons carry none of their own).
+ACTIVE_ID = """() => {
+    const active = document.activeElement;
+    return active.id || (active.closest("form") && active.closest("form").id) || active.tagName;
+}"""
+
+
+def _press(page, selector):
+    page.focus(selector)
+    page.keyboard.press("Enter")
+
+
+def test_keyboard_focus_stays_on_the_control_that_was_used(server, new_page, make_live_event):
+    live = make_live_event()
+    console = new_page(viewport={"width": 1366, "height": 768})
+    console.goto(f"{server.url}/invite/{live.tokens['moderator']}/live")
+    _connected(console)
+    _press(console, "#session-start button")
+    console.wait_for_selector("#question-next")
+    assert console.evaluate(ACTIVE_ID) == "question-next", "Start hands focus to Next question"
+    _press(console, "#question-next button")
+    console.wait_for_selector(f"[data-region=question] >> text={live.questions[1].text}")
+    assert console.evaluate(ACTIVE_ID) == "question-next"
+    kimmy = live.people["kimmy"].id
+    _press(console, f"#floor-{kimmy} button")
+    console.wait_for_selector(f"#floor-{kimmy} >> text=Release the floor")
+    assert console.evaluate(ACTIVE_ID) == f"floor-{kimmy}"
+    console.keyboard.press("n")  # the documented shortcut
+    console.wait_for_selector(f"[data-region=question] >> text={live.questions[2].text}")
+
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("moderation.settings", {"premoderation": False}))
+    member = MirrorClient(
+        server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
+    ).connect()
+    qid = _ok(member.call("audience.ask", {"text": "Vote for me?", "client_id": "vote-for-me"}))[
+        "question_id"
+    ]
+    audience = new_page(viewport={"width": 390, "height": 844})
+    audience.goto(f"{server.url}/e/{live.event.slug}")
+    _connected(audience)
+    _press(audience, f"#vote-{qid} button")
+    audience.wait_for_selector(f"#vote-{qid} button[aria-pressed=true]")
+    assert audience.evaluate(ACTIVE_ID) == f"vote-{qid}"
+    audience.focus("#ask-text")
+    audience.keyboard.type("A question typed and sent with the keyboard?")
+    audience.keyboard.press("Tab")  # name
+    audience.keyboard.press("Tab")  # about the current question
+    audience.keyboard.press("Tab")  # send
+    audience.keyboard.press("Enter")
+    audience.wait_for_selector("[data-action-status] >> text=Your question is on the board.")
+    assert audience.evaluate(ACTIVE_ID) == "ask-form"
+    assert audience.input_value("#ask-text") == ""
+    member.close()
+    moderator.close()

@@ -112,17 +112,20 @@ export class LivePage {
     this.onDone(form, ack, this.client.state);
     this.regions.invalidate();
     const focusId = submitter && submitter.id ? submitter.id : form.id;
+    const after = form.dataset.focusAfter;
     this.render();
-    this.refocus(submitter, focusId);
+    this.refocus(submitter, focusId, after);
   }
 
-  // Focus stays on the control the person used; if a render replaced it, its successor gets focus.
-  refocus(submitter, id) {
+  // Focus stays on the control the person used; if a render replaced it, its successor gets focus (a form
+  // may name it with data-focus-after, e.g. "Start the session" hands over to "Next question").
+  refocus(submitter, id, after) {
     const active = document.activeElement;
     if (active && active !== document.body && this.root.contains(active)) return;
     const target =
       (submitter && submitter.isConnected && submitter) ||
       (id && document.getElementById(id)) ||
+      (after && document.getElementById(after)) ||
       null;
     if (target) {
       const button = target instanceof HTMLFormElement ? target.querySelector("button[type=submit]") : target;
