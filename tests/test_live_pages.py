@@ -134,3 +134,31 @@ def test_invited_scribe_posts_a_contribution_without_javascript(app, live, live_
 def test_invitation_portal_links_to_the_live_page(app, live):
     page = app.test_client().get(f"/invite/{live.tokens['scribe']}").get_data(as_text=True)
     assert f"/invite/{live.tokens['scribe']}/live" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "question"),
+    [
+        ("session.end", "End the session for everyone?"),
+        ("moderation.reject", "Take this question off the board?"),
+        ("moderation.block", "Block this author?"),
+    ],
+)
+def test_console_actions_that_ask_first_ask_on_a_page_without_javascript(app, live, name, question):
+    from forum.live.messages import ASK_FIRST
+
+    browser = app.test_client()
+    console = browser.get(f"/invite/{live.tokens['moderator']}/live").get_data(as_text=True)
+    if name == "session.end":
+        browser.post(f"/invite/{live.tokens['moderator']}/live/session.start")
+        console = browser.get(f"/invite/{live.tokens['moderator']}/live").get_data(as_text=True)
+        assert f'data-confirm="{question}"' in console, "the dialog asks the same question"
+    url = f"/invite/{live.tokens['moderator']}/live/{name}"
+    asked = browser.post(url, data={"ask_first": "1", "question_id": "1", "blocked": "true"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and question in page and ASK_FIRST[name]["button"] in page
+    assert 'name="confirmed" value="1"' in page and 'name="ask_first" value="1"' in page
+    if name == "session.end":
+        assert app.test_client().get(f"/e/{live.event.slug}").get_data(as_text=True).count("Live now") >= 1
+        done = browser.post(url, data={"ask_first": "1", "confirmed": "1"}, follow_redirects=True)
+        assert "The session has ended." in done.get_data(as_text=True)

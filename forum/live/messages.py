@@ -53,6 +53,26 @@ DONE: dict[str, str] = {
 
 SAVED = "Saved."
 
+# Live actions that ask before they act, when the form says so (``ask_first``): the browser in a dialog
+# (static/js/confirm.js), the server on a page when JavaScript is off (forum/live/routes.py).
+ASK_FIRST: dict[str, dict[str, str]] = {
+    "session.end": {
+        "question": "End the session for everyone?",
+        "detail": "The audience can no longer ask, vote or answer polls, and the record moves on to review.",
+        "button": "End the session",
+    },
+    "moderation.reject": {
+        "question": "Take this question off the board?",
+        "detail": "The audience no longer sees it; its author is told.",
+        "button": "Take down",
+    },
+    "moderation.block": {
+        "question": "Block this author?",
+        "detail": "They can no longer ask, vote or report in this event.",
+        "button": "Block the author",
+    },
+}
+
 CLIENT: dict[str, Any] = {
     "connection": {
         "connected": "Connected",
@@ -83,5 +103,6 @@ def done_message(name: str, result: Any = None) -> str:
 
 
 def client_messages() -> dict[str, Any]:
-    """The texts the browser shows by itself (confirmations come with each acknowledgement)."""
-    return CLIENT
+    """The texts the browser shows by itself (confirmations come with each acknowledgement), and the
+    questions some actions ask first."""
+    return {**CLIENT, "ask_first": ASK_FIRST}

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from forum.db import get_session
 from forum.live import actions, regions
-from forum.live.messages import done_message
+from forum.confirm import require_confirmation
+from forum.live.messages import ASK_FIRST, done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
 from forum.services import events, invitations, live_access, live_view
@@ -66,7 +67,15 @@ def invite_console(token: str) -> Response | str:
 
 
 def _perform(actor: LiveActor, name: str, back: str) -> Response:
-    """Run a console action posted by a plain form, then go back to the console (303)."""
+    """Run a console action posted by a plain form, then go back to the console (303). A form that asks
+    first (``ask_first``) gets the question on a page until the post says it is confirmed."""
+    ask = ASK_FIRST.get(name) if request.form.get("ask_first") else None
+    if ask:
+        asked = require_confirmation(
+            ask["question"], button=ask["button"], cancel_url=back, explanation=ask["detail"]
+        )
+        if asked:
+            return asked
     payload = request.form.to_dict()
     return form_action(
         lambda: actions.run(get_session(), actor, name, payload), done=done_message, back=back, name=name

@@ -85,7 +85,8 @@ export class LivePage {
     const submitter = event.submitter || form.querySelector("button[type=submit]");
     if (form.hasAttribute("data-confirm") && !(await askToConfirm(form, submitter))) return;
     const payload = Object.fromEntries(new FormData(form).entries());
-    delete payload.csrf_token;
+    delete payload.csrf_token; // HTTP only; the socket was checked at connect
+    delete payload.ask_first; // answered in the dialog just now
     if (form.hasAttribute("data-client-id")) {
       // Kept until the server answers, so a retry of the same submission is recognised as one.
       form.dataset.clientId = form.dataset.clientId || this.client.newClientId();
