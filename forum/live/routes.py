@@ -10,9 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from forum.confirm import require_confirmation
 from forum.db import get_session
 from forum.live import actions, regions
-from forum.confirm import require_confirmation
 from forum.live.messages import ASK_FIRST, done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
