@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format migrate seed clean regions
+.PHONY: run test install lint format migrate seed clean regions screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -40,6 +40,10 @@ format: install
 # After editing templates/live/regions/*.html (needs Node; the output is committed, so `make run` does not).
 regions:
 	node static/js/live/compile-regions.mjs
+
+# Current pictures of the product in docs/screenshots/, taken with the system's Chromium (see the script).
+screenshots: install
+	$(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
