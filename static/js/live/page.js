@@ -75,6 +75,13 @@ export class LivePage {
     if (!this.status) return;
     this.status.textContent = text;
     this.status.dataset.outcome = outcome;
+    clearTimeout(this.quiet);
+    // A confirmation has been read out and seen after a few seconds; an error stays until the next action.
+    if (outcome === "ok") {
+      this.quiet = setTimeout(() => {
+        if (this.status.textContent === text) this.status.textContent = "";
+      }, 8000);
+    }
   }
 
   async submit(event) {
