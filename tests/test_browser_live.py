@@ -582,3 +582,76 @@ def test_keyboard_focus_stays_on_the_control_that_was_used(server, new_page, mak
     assert audience.input_value("#ask-text") == ""
     member.close()
     moderator.close()
+
+
+def test_the_scribes_speaker_follows_the_floor_and_stays_after_record(server, new_page, make_live_event):
+    from playwright.sync_api import expect
+
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("session.start"))
+    scribe = new_page(viewport={"width": 1366, "height": 768})
+    scribe.goto(f"{server.url}/invite/{live.tokens['scribe']}/live")
+    _connected(scribe)
+    kimmy, hong = str(live.people["kimmy"].id), str(live.people["hong"].id)
+    _ok(moderator.call("floor.give", {"participant_id": live.people["kimmy"].id}))
+    expect(scribe.locator("#capture-speaker")).to_have_value(kimmy)  # the floor preselects the speaker
+    scribe.fill("#capture-text", "Blocking hurts the groups that rely on it.")
+    scribe.click("#capture button[type=submit]")
+    scribe.wait_for_selector("[data-region=feed] >> text=Blocking hurts the groups that rely on it.")
+    assert scribe.input_value("#capture-text") == ""
+    assert scribe.input_value("#capture-speaker") == kimmy, "recording does not send it back to the moderator"
+    # While the scribe types, a new floor does not change whose words these are; once recorded, it does.
+    scribe.fill("#capture-text", "And one more thing she said")
+    _ok(moderator.call("floor.give", {"participant_id": live.people["hong"].id}))
+    scribe.wait_for_selector(f"[data-region=floor] >> text={live.people['hong'].display_name}")
+    assert scribe.input_value("#capture-speaker") == kimmy
+    scribe.click("#capture button[type=submit]")
+    scribe.wait_for_selector("[data-region=feed] >> text=And one more thing she said")
+    expect(scribe.locator("#capture-speaker")).to_have_value(hong)
+    moderator.close()
+
+
+def test_a_long_question_fits_the_projector_with_a_poll_and_an_audience_question(
+    server, new_page, make_live_event
+):
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("session.start"))
+    long_ko = (
+        "국가가 텔레그램처럼 삭제 요청에 응하지 않는 해외 플랫폼을 전면 차단한다면, "
+        "그 조치가 성착취물 유통을 실제로 줄이는지, 아니면 피해자 지원 단체와 "
+        "시민들의 소통 수단만 빼앗는지 어떻게 판단할 수 있을까요?"
+    )
+    _ok(moderator.call("question.add", {"text": long_ko, "make_current": True}))
+    _ok(moderator.call("moderation.settings", {"premoderation": False}))
+    member = MirrorClient(
+        server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
+    ).connect()
+    asked = "Who decides what counts as illegal content on a messenger that encrypts everything end to end?"
+    qid = _ok(member.call("audience.ask", {"text": asked, "client_id": "long-question"}))["question_id"]
+    _ok(moderator.call("moderation.highlight", {"question_id": qid}))
+    _ok(moderator.call("poll.open", {"prompt": "차단보다 국제 공조가 먼저다."}))
+    projector = new_page(viewport={"width": 1920, "height": 1080})
+    projector.goto(f"{server.url}/e/{live.event.slug}/projector")
+    projector.wait_for_selector("[data-region=projector_poll] >> text=Undecided")
+    boxes = projector.evaluate(
+        """() => {
+            const box = (selector) => document.querySelector(selector).getBoundingClientRect().toJSON();
+            return {
+                question: box('[data-region=question] h1'),
+                poll: box('[data-region=projector_poll]'),
+                highlight: box('[data-region=highlight]'),
+                foot: box('.projector-foot'),
+                join: box('.projector-join'),
+                width: document.documentElement.scrollWidth,
+                height: document.documentElement.scrollHeight,
+            };
+        }"""
+    )
+    assert boxes["width"] <= 1920 and boxes["height"] <= 1080, "nothing overflows the screen"
+    for name in ("question", "poll", "highlight"):
+        assert boxes[name]["bottom"] <= boxes["foot"]["top"], f"the {name} stays above the join line"
+        assert boxes[name]["right"] <= boxes["join"]["left"], f"the {name} stays clear of the QR code"
+    member.close()
+    moderator.close()

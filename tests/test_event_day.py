@@ -91,3 +91,15 @@ def test_staff_are_told_plainly_when_a_question_leaves_their_list(room):
     assert act(room.audience[0], "audience.withdraw", {"question_id": qid})["ok"]
     staff = deltas(room.moderator.get_received(NAMESPACE), "audience_question")
     assert staff[-1]["data"]["id"] == qid and staff[-1]["data"]["removed"] is True
+
+
+def test_the_projector_shows_a_short_join_address_and_its_qr_code(app, room):
+    from forum.live.qr import qr_svg_data_uri
+
+    page = app.test_client().get(f"/e/{room.event.slug}/projector").get_data(as_text=True)
+    short = f"localhost/j/{room.event.join_code}"
+    assert short in page, "one short line: the site's host and /j/<CODE>"
+    assert qr_svg_data_uri(f"http://{short}") in page, "the QR code carries the same short address"
+    response = app.test_client().get(f"/j/{room.event.join_code}")
+    assert response.status_code in {302, 303}
+    assert response.headers["Location"].endswith(f"/e/{room.event.slug}")
