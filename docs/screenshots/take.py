@@ -240,7 +240,7 @@ class Room:
         page.on("pageerror", lambda error: self.errors.append(f"{self.day.code} {name}: {error}"))
         page.on("console", lambda message: warn_console(f"{self.day.code} {name}", message))
         page.goto(self.base + path)
-        page.wait_for_selector(CONNECTED)
+        page.wait_for_selector(CONNECTED, state="attached")  # the projector shows it only when in trouble
         return page
 
     def connect(self) -> None:
@@ -452,6 +452,8 @@ def shoot(page: Any, name: str, *, full_page: bool = False, max_height: int = MA
     path = OUT / name
     # Pressing buttons scrolled the page and left one focused; a person opening the page sees neither.
     page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    # Korean text waits for its font (the device's own, or the bundled subset) before the picture is taken.
+    page.evaluate("document.fonts.ready.then(() => true)")
     if full_page:
         height = min(int(page.locator("body").bounding_box()["height"]) + 1, max_height)
         width = page.viewport_size["width"]
