@@ -655,3 +655,40 @@ def test_a_long_question_fits_the_projector_with_a_poll_and_an_audience_question
         assert boxes[name]["right"] <= boxes["join"]["left"], f"the {name} stays clear of the QR code"
     member.close()
     moderator.close()
+
+
+def test_a_panelists_draft_is_kept_per_question_and_saved_on_request(server, new_page, make_live_event):
+    from playwright.sync_api import expect
+
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("session.start"))
+    first, second = (str(q.id) for q in live.questions[:2])
+    panelist = new_page(viewport={"width": 390, "height": 844})
+    panelist.goto(f"{server.url}/invite/{live.tokens['kimmy']}/live")
+    _connected(panelist)
+    panelist.fill("#answer-text", "A draft about consensus")
+    _ok(moderator.call("question.next"))
+    note = panelist.locator("#answer-form .kept-note")
+    expect(note).to_be_visible()  # the question changed: the form says so and keeps its question
+    expect(panelist.locator("#answer-form")).to_have_attribute("data-question", first)
+    panelist.click("[data-follow-current]")  # on to the current question; the draft waits in this browser
+    expect(panelist.locator("#answer-form")).to_have_attribute("data-question", second)
+    expect(panelist.locator("#answer-text")).to_have_value("")
+    _ok(moderator.call("question.previous"))
+    expect(panelist.locator("#answer-form")).to_have_attribute("data-question", first)
+    expect(panelist.locator("#answer-text")).to_have_value("A draft about consensus")
+    expect(panelist.locator("#answer-form .kept-note")).to_be_visible()  # "restored from this browser"
+    panelist.click("#answer-form button[type=submit]")  # saved only when asked
+    panelist.wait_for_selector("[data-action-status] >> text=Your answer is saved.")
+    assert moderator.wait_until(
+        lambda state: any(
+            a["question_id"] == int(first) and a["text"] == "A draft about consensus"
+            for a in state.get("written_answers", [])
+        )
+    )
+    panelist.reload()
+    _connected(panelist)
+    expect(panelist.locator("#answer-text")).to_have_value("A draft about consensus")
+    expect(panelist.locator("#answer-form .kept-note")).to_have_count(0)  # saved: nothing left to restore
+    moderator.close()
