@@ -678,7 +678,7 @@ def test_a_panelists_draft_is_kept_per_question_and_saved_on_request(server, new
     _ok(moderator.call("question.previous"))
     expect(panelist.locator("#answer-form")).to_have_attribute("data-question", first)
     expect(panelist.locator("#answer-text")).to_have_value("A draft about consensus")
-    expect(panelist.locator("#answer-form .kept-note")).to_be_visible()  # "restored from this browser"
+    expect(panelist.locator("#answer-form .draft-note")).to_be_visible()  # "your draft was restored"
     panelist.click("#answer-form button[type=submit]")  # saved only when asked
     panelist.wait_for_selector("[data-action-status] >> text=Your answer is saved.")
     assert moderator.wait_until(
@@ -690,5 +690,75 @@ def test_a_panelists_draft_is_kept_per_question_and_saved_on_request(server, new
     panelist.reload()
     _connected(panelist)
     expect(panelist.locator("#answer-text")).to_have_value("A draft about consensus")
-    expect(panelist.locator("#answer-form .kept-note")).to_have_count(0)  # saved: nothing left to restore
+    expect(panelist.locator("#answer-form .draft-note")).to_have_count(0)  # saved: nothing left to restore
+    moderator.close()
+
+
+def test_choices_survive_reordering_and_a_cleared_form_catches_up(server, new_page, make_live_event):
+    from playwright.sync_api import expect
+
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("session.start"))
+    _ok(moderator.call("moderation.settings", {"premoderation": False}))
+    members = [
+        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        for _ in range(3)
+    ]
+    ids = [
+        _ok(member.call("audience.ask", {"text": f"Board question {n}?", "client_id": f"board-{n:04d}"}))[
+            "question_id"
+        ]
+        for n, member in enumerate(members)
+    ]
+    console = new_page(viewport={"width": 1366, "height": 768})
+    console.goto(f"{server.url}/invite/{live.tokens['moderator']}/live")
+    _connected(console)
+    console.select_option(f"#merge-into-{ids[0]}", str(ids[2]))
+    # Votes reorder the board: the question being merged moves, the choice stays.
+    for member in members:
+        vote = {"question_id": ids[1], "up": True, "client_id": secrets.token_hex(8)}
+        _ok(member.call("audience.vote", vote))
+    console.wait_for_selector(f"[data-region=board] li:first-child#aq-{ids[1]}")
+    expect(console.locator(f"#merge-into-{ids[0]}")).to_have_value(str(ids[2]))
+
+    # The scribe's form is kept while typing; emptied, it follows the room again at once.
+    scribe = new_page(viewport={"width": 1366, "height": 768})
+    scribe.goto(f"{server.url}/invite/{live.tokens['scribe']}/live")
+    _connected(scribe)
+    scribe.fill("#capture-text", "Started for question one")
+    _ok(moderator.call("floor.give", {"participant_id": live.people["hong"].id}))
+    _ok(moderator.call("question.next"))
+    scribe.wait_for_selector("#capture .kept-note")
+    expect(scribe.locator("#capture input[name=question_id]")).to_have_value(str(live.questions[0].id))
+    scribe.fill("#capture-text", "")
+    expect(scribe.locator("#capture input[name=question_id]")).to_have_value(str(live.questions[1].id))
+    expect(scribe.locator("#capture-speaker")).to_have_value(str(live.people["hong"].id))
+    expect(scribe.locator("#capture .kept-note")).to_have_count(0)
+    for client in [moderator, *members]:
+        client.close()
+
+
+def test_a_double_tap_sends_once_and_a_new_question_alerts_the_moderator(server, new_page, make_live_event):
+    from playwright.sync_api import expect
+
+    live = make_live_event()
+    moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
+    _ok(moderator.call("session.start"))
+    console = new_page(viewport={"width": 1366, "height": 768})
+    console.goto(f"{server.url}/invite/{live.tokens['moderator']}/live")
+    _connected(console)
+    audience = new_page(viewport={"width": 390, "height": 844})
+    audience.goto(f"{server.url}/e/{live.event.slug}")
+    _connected(audience)
+    audience.fill("#ask-text", "Sent with a double tap?")
+    audience.dblclick("#ask-form button[type=submit]")
+    audience.wait_for_selector("[data-action-status] >> text=Your question was sent for review.")
+    console.wait_for_selector("[data-region=queue] >> text=Sent with a double tap?")
+    expect(console.locator("[data-region=queue] li[id^=queue-]")).to_have_count(1)
+    expect(console.locator("[data-region=queue] .count-badge")).to_have_text("1")
+    expect(console.locator("p[aria-live=polite].visually-hidden")).to_have_text(
+        "New audience question waiting for a decision."
+    )
+    assert moderator.wait_until(lambda state: len(state["questions"]) == 1)
     moderator.close()

@@ -51,6 +51,7 @@ def test_small_filters():
     assert regions.share(5, 8) == 63  # halves round up, as Math.floor(x + 0.5) does in the browser
     assert regions.signed(3) == "+3" and regions.signed(0) == "0" and regions.signed(-2) == "-2"
     assert regions.clip("텔레그램, 이대로 써도 괜찮은가?", 4) == "텔레그램…"
+    assert regions.clip("ab cd", 3) == "ab …", "nothing is trimmed, so both engines agree"
     assert regions.clip("short", 40) == "short"
     assert regions.chars("🙂a") == 2
     assert regions.seconds_since("2024-11-23T05:00:00.000Z", "2024-11-23T05:01:30.500Z") == 90.5

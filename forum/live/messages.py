@@ -85,8 +85,11 @@ CLIENT: dict[str, Any] = {
         "The session has moved on to another question. What you are typing stays with the question shown "
         "in this form until you save it."
     ),
-    "follow_current": "Switch to the current question (your draft is kept in this browser)",
-    "draft_restored": "Your unsaved draft for this question was restored from this browser.",
+    "changed_elsewhere": (
+        "Someone else changed this text while you were editing it. Saving replaces their version with yours."
+    ),
+    "follow_current": "Switch to the current question (your draft is kept in this tab)",
+    "draft_restored": "Your unsaved draft for this question was restored.",
     "new_waiting": "New audience question waiting for a decision.",
 }
 

@@ -72,7 +72,10 @@ def find(items: list[dict[str, Any]], field: str, value: Any) -> dict[str, Any] 
 
 
 def order_by(items: list[dict[str, Any]], spec: list[list[str]]) -> list[dict[str, Any]]:
-    """Sort by a list of ``[field, "asc" | "desc"]`` keys, as the server's sort definitions say."""
+    """Sort by a list of ``[field, "asc" | "desc"]`` keys, as the server's sort definitions say.
+
+    The keys are never null in the protocol (pinned, votes, created_at, id); JavaScript would order a
+    null differently, so a sort definition must not use a field that can be."""
 
     def compare(a: dict[str, Any], b: dict[str, Any]) -> int:
         for field, direction in spec:
@@ -101,7 +104,7 @@ def signed(number: int) -> str:
 def clip(text: str | None, length: int) -> str:
     """At most ``length`` characters of ``text``, with an ellipsis when something was cut."""
     value = text or ""
-    return value[:length].rstrip() + "…" if len(value) > length else value
+    return value[:length] + "…" if len(value) > length else value
 
 
 def chars(text: str | None) -> int:
@@ -191,6 +194,7 @@ SORTS: dict[str, Any] = {
     "votes": [["pinned", "desc"], ["votes", "desc"], ["created_at", "asc"], ["id", "asc"]],
     "newest": [["pinned", "desc"], ["created_at", "desc"], ["id", "desc"]],
     "queue": [["created_at", "asc"], ["id", "asc"]],
+    "by_id": [["id", "asc"]],
     "board_choices": ["votes", "newest"],
 }
 

@@ -31,7 +31,7 @@ def live_state(session: Session, event_id: int, *, lock: bool = False) -> LiveSt
 def record_event_status(session: Session, event: Event) -> None:
     """Tell every open live page where the event now is (session times and the event's status), e.g. when
     the session starts or ends, or when its record is published or taken down."""
-    state = live_state(session, event.id)
+    state = live_state(session, event.id, lock=True)  # read what the number will stand for
     changes.record(
         session,
         event.id,

@@ -33,6 +33,7 @@ from forum.services.live_core import (
     record_event_status,
     require_live,
 )
+from forum.services.moderation_log import log_action
 
 
 def _event(session: Session, actor: LiveActor) -> Event:
@@ -108,8 +109,12 @@ def goto_question(session: Session, actor: LiveActor, question_id: int) -> None:
     _record_current_question(session, state)
     if state.highlighted_question_id is not None and not state.projector_keep:
         # The audience question shown for the last question leaves the screen with it.
+        shown = state.highlighted_question_id
         state.highlighted_question_id = None
         session.flush()
+        log_action(
+            session, actor.event_id, "automatic", "unhighlight", f"question {shown}", "question changed"
+        )
         changes.record(session, actor.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
     if floor.carry_turn_to_question(session, actor.event_id, question.id):
         floor.record_floor(session, actor.event_id)

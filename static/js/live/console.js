@@ -13,7 +13,9 @@ function typing(target) {
 
 if (page && page.ui.caps.includes("moderate")) {
   document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    // Not while typing, not from a held-down key (one press, one question), not behind an open dialog.
+    if (event.altKey || event.ctrlKey || event.metaKey || event.repeat || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
     const key = event.key.toLowerCase();
     if (key === "q") {
       const first = page.root.querySelector('[data-region="queue"] li[id^="queue-"] button');
@@ -32,8 +34,10 @@ if (page && page.ui.caps.includes("moderate")) {
     }
   });
 
-  // The count in the queue's heading changes with every render; when it grows, say so once, politely.
-  let known = null;
+  // When a question starts waiting, say so once, politely, and let the queue flash briefly.
+  const waitingIds = () =>
+    new Set([...page.root.querySelectorAll('[data-region="queue"] li[id^="queue-"]')].map((li) => li.id));
+  let known = waitingIds(); // what the server rendered counts as seen
   const announcer = document.createElement("p");
   announcer.className = "visually-hidden";
   announcer.setAttribute("aria-live", "polite");
@@ -41,18 +45,16 @@ if (page && page.ui.caps.includes("moderate")) {
   const observer = new MutationObserver(() => {
     const queue = page.root.querySelector('[data-region="queue"]');
     if (!queue) return;
-    const ids = new Set([...queue.querySelectorAll('li[id^="queue-"]')].map((li) => li.id));
-    if (known !== null) {
-      const fresh = [...ids].filter((id) => !known.has(id));
-      if (fresh.length) {
-        queue.classList.remove("alerting");
-        void queue.offsetWidth; // restart the highlight animation
-        queue.classList.add("alerting");
-        announcer.textContent = page.messages.new_waiting;
-        for (const id of fresh) document.getElementById(id).classList.add("fresh");
-      }
-    }
+    const ids = waitingIds();
+    const fresh = [...ids].filter((id) => !known.has(id));
     known = ids;
+    if (fresh.length) {
+      queue.classList.remove("alerting");
+      void queue.offsetWidth; // restart the highlight animation
+      queue.classList.add("alerting");
+      announcer.textContent = page.messages.new_waiting;
+      for (const id of fresh) document.getElementById(id).classList.add("fresh");
+    }
   });
   observer.observe(page.root, { childList: true, subtree: true });
 }

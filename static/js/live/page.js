@@ -35,12 +35,16 @@ export class LivePage {
       timeoutMessage: this.messages.timeout,
     });
     this.frame = null;
+    // What a form is doing lives here, not in attributes a morph could rewrite: a form being sent, and the
+    // client id of a submission until the server has answered it (a retry reuses it; an edit gets a new one).
+    this.sending = new WeakSet();
+    this.clientIds = new WeakMap();
   }
 
   start() {
     this.client.connect();
     this.root.addEventListener("submit", (event) => this.submit(event));
-    this.root.addEventListener("input", (event) => this.keepDraft(event.target));
+    this.root.addEventListener("input", (event) => this.typed(event.target));
     this.root.addEventListener("click", (event) => this.click(event));
     setInterval(() => this.regions.tick(this.client.now()), 1000);
     return this;
@@ -88,29 +92,30 @@ export class LivePage {
     const form = event.target.closest("form[data-action]");
     if (!form) return;
     event.preventDefault();
-    if (form.dataset.pending) return; // a double tap sends once
+    if (this.sending.has(form)) return; // a double tap sends once
     const submitter = event.submitter || form.querySelector("button[type=submit]");
     if (form.hasAttribute("data-confirm") && !(await askToConfirm(form, submitter))) return;
     const payload = Object.fromEntries(new FormData(form).entries());
     delete payload.csrf_token; // HTTP only; the socket was checked at connect
     delete payload.ask_first; // answered in the dialog just now
     if (form.hasAttribute("data-client-id")) {
-      // Kept until the server answers, so a retry of the same submission is recognised as one.
-      form.dataset.clientId = form.dataset.clientId || this.client.newClientId();
-      payload.client_id = form.dataset.clientId;
+      if (!this.clientIds.has(form)) this.clientIds.set(form, this.client.newClientId());
+      payload.client_id = this.clientIds.get(form);
     }
-    form.dataset.pending = "true";
+    this.sending.add(form);
     form.setAttribute("aria-busy", "true");
     const name = form.dataset.action;
     const ack = await this.client.act(name, payload);
-    delete form.dataset.pending;
+    this.sending.delete(form);
     form.removeAttribute("aria-busy");
     if (!ack.ok) {
-      if (ack.error && ack.error.code !== "timeout") delete form.dataset.clientId;
+      // After a timeout the same submission may be sent again and must be recognised; after a refusal, a
+      // new attempt is a new submission.
+      if (ack.error && ack.error.code !== "timeout") this.clientIds.delete(form);
       this.say(ack.error.message, "error");
       return;
     }
-    delete form.dataset.clientId;
+    this.clientIds.delete(form);
     // The server words its own confirmation (forum/live/messages.py); older servers send none.
     this.say(ack.message || this.messages.saved, "ok");
     if (form.dataset.question) this.forgetDraft(form.dataset.question);
@@ -168,16 +173,36 @@ export class LivePage {
 
   // --- Forms kept while someone types ---------------------------------------------------------------
 
+  // Typing changes what a submission is (a new client id), and keeps a draft; emptying a form that was kept
+  // for its typist lets it catch up with the room at once.
+  typed(field) {
+    const form = field.form;
+    if (!form) return;
+    this.clientIds.delete(form);
+    this.keepDraft(field);
+    if (!formIsDirty(form)) {
+      this.clearKept(form);
+      this.regions.invalidate();
+      this.schedule();
+    }
+  }
+
   noteKept(form, fresh) {
+    if (form.querySelector(".kept-note")) return;
     const moved = form.dataset.question && fresh.dataset.question !== form.dataset.question;
-    if (!moved || form.querySelector(".kept-note")) return;
+    const changed = [...form.elements].some((field) => {
+      if (!field.name || !(field instanceof HTMLTextAreaElement)) return false;
+      const twin = fresh.querySelector(`textarea[name="${field.name}"]`);
+      return twin && twin.textContent !== field.defaultValue;
+    });
+    if (!moved && !changed) return;
     const note = document.createElement("div");
     note.className = "kept-note";
     note.setAttribute("role", "status");
     const text = document.createElement("p");
-    text.textContent = this.messages.question_moved;
+    text.textContent = moved ? this.messages.question_moved : this.messages.changed_elsewhere;
     note.append(text);
-    if (form.hasAttribute("data-draft")) {
+    if (moved && form.hasAttribute("data-draft")) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "small secondary";
@@ -189,29 +214,35 @@ export class LivePage {
   }
 
   clearKept(form) {
-    for (const note of form.querySelectorAll(".kept-note")) note.remove();
+    for (const note of form.querySelectorAll(".kept-note, .draft-note")) note.remove();
   }
 
-  // --- Drafts of written answers, kept per question in this browser until they are saved ---------------
+  // --- Drafts of written answers, kept per question in this tab until they are saved ---------------------
+  // sessionStorage, not localStorage: a draft survives a reload or a question change, but not the tab, so a
+  // shared device at the venue does not keep one panelist's words for the next.
 
   draftKey(questionId) {
-    return `${DRAFT_PREFIX}:${this.root.dataset.event}:${this.client.state ? this.client.state.you.participant_id : ""}:${questionId}`;
+    const you = this.client.state && this.client.state.you.participant_id;
+    return you ? `${DRAFT_PREFIX}:${this.root.dataset.event}:${you}:${questionId}` : null;
   }
 
   keepDraft(field) {
     const form = field.form;
     if (!form || !form.hasAttribute("data-draft") || !form.dataset.question) return;
+    const key = this.draftKey(form.dataset.question);
+    if (!key) return;
     try {
-      if (field.value !== field.defaultValue) localStorage.setItem(this.draftKey(form.dataset.question), field.value);
-      else localStorage.removeItem(this.draftKey(form.dataset.question));
+      if (field.value !== field.defaultValue) sessionStorage.setItem(key, field.value);
+      else sessionStorage.removeItem(key);
     } catch {
-      // Private browsing may refuse storage; the draft still stays on the page.
+      // Storage may be refused; the draft still stays on the page.
     }
   }
 
   forgetDraft(questionId) {
+    const key = this.draftKey(questionId);
     try {
-      localStorage.removeItem(this.draftKey(questionId));
+      if (key) sessionStorage.removeItem(key);
     } catch {
       // nothing was stored
     }
@@ -221,8 +252,9 @@ export class LivePage {
     for (const form of this.root.querySelectorAll("form[data-draft][data-question]")) {
       if (formIsDirty(form)) continue;
       let draft = null;
+      const key = this.draftKey(form.dataset.question);
       try {
-        draft = localStorage.getItem(this.draftKey(form.dataset.question));
+        draft = key ? sessionStorage.getItem(key) : null;
       } catch {
         draft = null;
       }
@@ -230,7 +262,7 @@ export class LivePage {
       if (!field || draft === null || draft === field.defaultValue) continue;
       field.value = draft;
       const note = document.createElement("p");
-      note.className = "kept-note";
+      note.className = "draft-note";
       note.setAttribute("role", "status");
       note.textContent = this.messages.draft_restored;
       form.prepend(note);

@@ -74,7 +74,7 @@ function signed(number) {
 // Characters are counted as code points, as Python counts them.
 function clip(text, length) {
   const value = Array.from(String(text || ""));
-  return value.length > length ? `${value.slice(0, length).join("").trimEnd()}…` : value.join("");
+  return value.length > length ? `${value.slice(0, length).join("")}…` : value.join("");
 }
 
 function chars(text) {
@@ -183,6 +183,27 @@ function defaultsOf(select) {
   return [...select.querySelectorAll("option")].map((o) => o.hasAttribute("selected"));
 }
 
+// idiomorph restores focus to text fields; a focused button whose list item moved (a board reordered by votes)
+// loses it in browsers without Element.moveBefore. Remember it by id (or its form's id) and give it back.
+function focusedControl(root) {
+  const active = document.activeElement;
+  if (!active || active === document.body || !root.contains(active)) return null;
+  const form = active.closest("form");
+  return { element: active, id: active.id, formId: form ? form.id : "", tag: active.tagName };
+}
+
+function restoreFocus(focus) {
+  if (!focus || focus.element.isConnected && document.activeElement === focus.element) return;
+  if (document.activeElement && document.activeElement !== document.body) return;
+  let target = focus.element.isConnected ? focus.element : null;
+  if (!target && focus.id) target = document.getElementById(focus.id);
+  if (!target && focus.formId) {
+    const form = document.getElementById(focus.formId);
+    target = form ? form.querySelector(focus.tag === "BUTTON" ? "button[type=submit]" : focus.tag) : null;
+  }
+  if (target) target.focus({ preventScroll: true });
+}
+
 // --- Rendering ------------------------------------------------------------------------------------------
 
 export class Regions {
@@ -201,27 +222,46 @@ export class Regions {
 
   render(state, now) {
     const context = { s: state, ui: this.ui, local: this.local, now: new Date(now).toISOString() };
+    const focus = focusedControl(this.root);
     for (const element of this.elements()) {
       const name = element.dataset.region;
-      const html = this.env.render(`live/regions/${name}.html`, context).trim();
-      if (this.last.get(name) === html && element.isConnected) continue;
-      this.last.set(name, html);
-      Idiomorph.morph(element, html, {
-        morphStyle: "outerHTML",
-        restoreFocus: true,
-        callbacks: {
-          beforeNodeMorphed: (oldNode, newNode) => beforeNodeMorphed(oldNode, newNode, this.onKept),
-        },
-      });
+      try {
+        this.renderRegion(element, name, context);
+      } catch (error) {
+        // One broken region must not stop the others (nor the page's stream number from moving on).
+        this.last.delete(name);
+        console.error(`live region ${name} could not be rendered`, error);
+      }
     }
+    restoreFocus(focus);
     this.tick(now);
+  }
+
+  renderRegion(element, name, context) {
+    const html = this.env.render(`live/regions/${name}.html`, context).trim();
+    if (this.last.get(name) === html && element.isConnected) return;
+    let kept = false;
+    Idiomorph.morph(element, html, {
+      morphStyle: "outerHTML",
+      restoreFocus: true,
+      callbacks: {
+        beforeNodeMorphed: (oldNode, newNode) =>
+          beforeNodeMorphed(oldNode, newNode, (form, fresh) => {
+            kept = true;
+            this.onKept(form, fresh);
+          }),
+      },
+    });
+    // A region with a form left as someone was typing is not what the template says: render it again next time.
+    if (kept) this.last.delete(name);
+    else this.last.set(name, html);
   }
 
   // Between updates, running timers advance every second without a render.
   tick(now) {
     const iso = new Date(now).toISOString();
     for (const timer of this.root.querySelectorAll("[data-timer]")) {
-      const base = Number(timer.dataset.timerBase || 0);
+      const base = Number(timer.dataset.timerBaseMs || 0) / 1000;
       const text = duration(base + secondsSince(timer.dataset.timer, iso));
       if (timer.textContent !== text) timer.textContent = text;
     }
