@@ -109,13 +109,6 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(map, min=1, max=2**31 - 1)
 
 
-def iso_local_time(value: str | None, zone: str, fmt: str = "%H:%M") -> str:
-    """Format an ISO 8601 timestamp from a live payload in the event's time zone."""
-    if not value:
-        return ""
-    return local_time(datetime.fromisoformat(value.replace("Z", "+00:00")), zone, fmt)
-
-
 def public_url_for(endpoint: str, **values: Any) -> str:
     """An absolute link for people outside this request: FORUM_PUBLIC_URL when set (behind a proxy)."""
     base = current_app.config.get("PUBLIC_URL")
@@ -144,7 +137,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(record_date, "record_date")
     app.add_template_filter(duration_filter, "duration")
     app.add_template_filter(local_time, "local_time")
-    app.add_template_filter(iso_local_time, "iso_local_time")
     app.add_template_global(public_url_for, "public_url_for")
 
     @app.errorhandler(DomainError)
