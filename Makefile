@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format migrate seed clean regions screenshots
+.PHONY: run test install lint format migrate seed clean regions screenshots messages
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -36,6 +36,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# After adding or changing interface text: re-extract it into forum/translations/*.po, then translate the
+# new Korean entries (tests/test_i18n.py fails while any is missing).
+messages: install
+	$(BIN)/python -m forum.i18n
 
 # After editing templates/live/regions/*.html (needs Node; the output is committed, so `make run` does not).
 regions:

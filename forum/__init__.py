@@ -36,7 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"])
     app.extensions["forum.db"] = db
 
-    from forum import boundary, cli, web
+    from forum import boundary, cli, i18n, web
     from forum.extensions import csrf, login_manager, socketio
     from forum.live import broadcast, handlers, regions  # noqa: F401 - handlers register on import
 
@@ -65,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     boundary.init_app(app)
+    i18n.init_app(app)
     web.init_app(app)
     regions.init_app(app)
     cli.init_app(app)

@@ -19,6 +19,7 @@ Context of every region template:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -28,7 +29,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import get_translations
 from flask_wtf.csrf import generate_csrf
 
 from forum.live.messages import client_messages
@@ -135,6 +137,36 @@ def region_sources(template_folder: str | Path) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _region_messages(template_folder: str) -> tuple[tuple[str, str | None], ...]:
+    """The translatable messages of the region templates: ``(singular, plural or None)``."""
+    found: set[tuple[str, str | None]] = set()
+    for source in region_sources(template_folder).values():
+        for _line, function, message in current_app.jinja_env.extract_translations(source):
+            if function == "ngettext" and isinstance(message, tuple):
+                found.add((str(message[0]), str(message[1])))
+            elif isinstance(message, str):
+                found.add((message, None))
+    return tuple(sorted(found, key=lambda pair: (pair[0], pair[1] or "")))
+
+
+def catalogue() -> dict[str, str]:
+    """The region templates' messages in the interface's language, for the browser's engine (only those
+    whose translation differs). A plural's singular and plural forms map to the counts 1 and 2."""
+    translations = get_translations()
+    result: dict[str, str] = {}
+    for singular, plural in _region_messages(str(current_app.template_folder)):
+        if plural is None:
+            pairs = [(singular, translations.gettext(singular))]
+        else:
+            pairs = [
+                (singular, translations.ngettext(singular, plural, 1)),
+                (plural, translations.ngettext(singular, plural, 2)),
+            ]
+        result.update((message, text) for message, text in pairs if text != message)
+    return result
+
+
 def sources_digest(template_folder: str | Path) -> str:
     """SHA-256 over the region templates, as ``static/js/live/compile-regions.mjs`` writes it into the
     precompiled bundle's first line; the two differ when a template changed without ``make regions``."""
@@ -150,12 +182,10 @@ def wire(data: Any) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Give Jinja the filters the region templates use, and ``_``/``ngettext`` (identity until the
-    interface is translated; the browser's engine gets the same functions)."""
+    """Give Jinja the filters the region templates use (``_``/``ngettext`` come from Flask-Babel; the
+    browser's engine gets the same functions and the page's ``catalogue``)."""
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 # --- What the pages hand to the templates -----------------------------------------------------------------
@@ -220,5 +250,6 @@ def page_context(
         "sorts": SORTS,
         "links": links or {},
         "messages": client_messages(),
+        "catalogue": catalogue(),
     }
     return {"s": state, "ui": ui, "local": local or {}, "now": state["server_time"]}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from forum import i18n
 from forum.db import get_session, utcnow
 from forum.models import EventStatus
 from forum.services import events, live_access
@@ -48,3 +50,25 @@ def healthz() -> tuple[Response, int]:
         log.warning("health check: database unreachable: %s", error)
         return jsonify(status="degraded", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
+
+
+@bp.get("/language/<code>")
+def language(code: str) -> Response:
+    """The language switcher: remember the choice in a cookie (no account needed) and go back."""
+    target = request.args.get("next", "")
+    if (
+        not (target.startswith("/") and not target.startswith("//") and "\\" not in target)
+        or urlsplit(target).netloc
+    ):
+        target = url_for("site.home")
+    response = redirect(target, code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            max_age=i18n.COOKIE_MAX_AGE,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+        )
+    return response
