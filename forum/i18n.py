@@ -200,8 +200,10 @@ def update_catalogues(project_root: Path, root: Path = TRANSLATIONS) -> None:
             for message in catalogue:
                 if message.id and not message.string:
                     message.string = message.id
-            with po_path.open("wb") as handle:
+            partial = po_path.with_suffix(".po.tmp")
+            with partial.open("wb") as handle:
                 write_po(handle, catalogue, omit_header=False, sort_output=True, no_location=True)
+            os.replace(partial, po_path)
 
 
 if __name__ == "__main__":
