@@ -198,7 +198,9 @@ def update_catalogues(project_root: Path, root: Path = TRANSLATIONS) -> None:
             with po_path.open("rb") as handle:
                 catalogue = read_po(handle, locale=code)
             for message in catalogue:
-                if message.id and not message.string:
+                if isinstance(message.id, tuple) and not any(message.string):
+                    message.string = message.id
+                elif message.id and not message.string:
                     message.string = message.id
             partial = po_path.with_suffix(".po.tmp")
             with partial.open("wb") as handle:
