@@ -484,20 +484,25 @@ def take(browser: Any, base: str, rehearsals: dict[str, Rehearsal]) -> tuple[lis
             errors += room.errors
             room.close()
 
-    # The home page lists both rehearsals as live now; the archive holds the published demo record.
-    context = browser.new_context(**DESKTOP, locale="en-GB")
-    try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda error: errors.append(f"home/record: {error}"))
-        page.goto(base + "/")
-        shots.append(shoot(page, "home.png"))
-        from forum.demo import read_seed
+    # The home page lists both rehearsals as live now; the archive holds the published demo record. Both
+    # in each interface language: the record's own phrases stay in the event's language either way.
+    from forum.demo import read_seed
 
-        page.goto(f"{base}/archive/{read_seed(EN_SEED)['event']['slug']}")
-        shots.append(shoot(page, "record-en.png", full_page=True))
-    finally:
-        context.close()
+    record = f"{base}/archive/{read_seed(EN_SEED)['event']['slug']}"
+    for day in DAYS:
+        context = browser.new_context(**DESKTOP, locale=day.locale)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("pageerror", lambda error, code=day.code: errors.append(f"{code} home/record: {error}"))
+            page.goto(base + "/")
+            shots.append(shoot(page, f"home-{day.code}.png"))
+            page.goto(record)
+            shots.append(shoot(page, f"record-en-event-{day.code}.png", full_page=True))
+            page.goto(f"{base}/invite/{rehearsals[day.code].tokens['panelist']}")
+            shots.append(shoot(page, f"invitation-{day.code}.png", full_page=True))
+        finally:
+            context.close()
     return shots, errors
 
 
