@@ -118,12 +118,13 @@ def public_url_for(endpoint: str, **values: Any) -> str:
 
 
 def record_date(record: dict[str, Any]) -> str:
-    """A record's start as "23 November 2024, 14:00 (Asia/Seoul)"."""
+    """A record's start in the current language (the event's, inside a record), at the event's zone and
+    naming it: "23 November 2024 2:00 PM (Korean Time)", "2024년 11월 23일 오후 2:00 (한국 시간)"."""
+    from forum.archive.language import date_pattern, instant
+    from forum.i18n import local_datetime
+
     event = record["event"]
-    start = datetime.fromisoformat(event["starts_at"].replace("Z", "+00:00")).astimezone(
-        ZoneInfo(event["timezone"])
-    )
-    return f"{start.day} {start:%B %Y, %H:%M} ({event['timezone']})"
+    return local_datetime(instant(event["starts_at"]), event["timezone"], date_pattern())
 
 
 def duration_filter(seconds: float) -> str:

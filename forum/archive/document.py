@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from forum.archive.language import day
 from forum.services.record import delivery_label
 
 
@@ -29,8 +30,8 @@ def local_start(content: dict[str, Any]) -> datetime:
 
 
 def date_text(content: dict[str, Any]) -> str:
-    start = local_start(content)
-    return f"{start.day} {start:%B %Y}"
+    """The record's date as the current language (the event's) writes it: "23 November 2024"."""
+    return day(content["event"]["starts_at"], content["event"]["timezone"])
 
 
 def answers_of(content: dict[str, Any], key: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:

@@ -1,11 +1,20 @@
 """Exports of a record document: plain text in the layout of a published panel summary, Markdown,
 JSON and PDF. The HTML page is a template (templates/archive/); the PDF is that page printed by
-WeasyPrint."""
+WeasyPrint.
+
+Every fixed phrase of an export is in the event's language, whatever the reader's interface language:
+each export function renders inside ``in_language(event language)``.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from forum.archive.document import (
     answers_of,
@@ -17,6 +26,7 @@ from forum.archive.document import (
     people,
     plain_text_marks,
 )
+from forum.i18n import in_language
 from forum.services.record import delivery_label
 
 FORMATS = ("md", "txt", "json", "pdf")
@@ -28,12 +38,30 @@ MEDIA_TYPES = {
 }
 
 
+Export = TypeVar("Export", bound=Callable[..., str])
+
+
+def in_event_language(export: Export) -> Export:
+    """Render an export's fixed phrases in the language of the record's event."""
+
+    @functools.wraps(export)
+    def wrapper(content: dict[str, Any], *args: Any) -> str:
+        with in_language(content["event"].get("language")):
+            return export(content, *args)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _names(people_: list[dict[str, Any]]) -> str:
+    return ", ".join(label(p) for p in people_)
+
+
 def _panel_lines(content: dict[str, Any]) -> list[str]:
     lines = []
     if content["moderators"]:
-        lines.append("- Moderation: " + ", ".join(label(p) for p in content["moderators"]))
+        lines.append(_("- Moderation: %(names)s", names=_names(content["moderators"])))
     if content["panelists"]:
-        lines.append("- Panelist: " + ", ".join(label(p) for p in content["panelists"]))
+        lines.append(_("- Panelist: %(names)s", names=_names(content["panelists"])))
     return lines
 
 
@@ -41,67 +69,127 @@ def _version_line(content: dict[str, Any]) -> list[str]:
     version = content.get("version")
     if not version or version["number"] == 1:
         return []
-    line = f"(Version {version['number']}, published {version['published_at'][:10]}"
-    return [line + (f". Correction: {version['correction_note']})" if version["correction_note"] else ")")]
+    number, published, note = version["number"], version["published_at"][:10], version["correction_note"]
+    if note:
+        return [
+            _(
+                "(Version %(number)s, published %(date)s. Correction: %(note)s)",
+                number=number,
+                date=published,
+                note=note,
+            )
+        ]
+    return [_("(Version %(number)s, published %(date)s)", number=number, date=published)]
 
 
 def _about(content: dict[str, Any]) -> list[str]:
     about = content["host"].get("about")
-    return [f"*About the host: {' '.join(paragraphs(about))}"] if about else []
+    return [_("*About the host: %(text)s", text=" ".join(paragraphs(about)))] if about else []
+
+
+def _votes(count: int) -> str:
+    return ngettext("%(num)s vote", "%(num)s votes", count)
+
+
+def _speaker_name(who: dict[str, dict[str, Any]], key: str | None) -> str:
+    return who.get(key or "", {}).get("short_name") or _("Unattributed")
+
+
+def _moderator_name(speaker: dict[str, Any] | None) -> str:
+    return speaker["short_name"] if speaker else _("Moderator")
 
 
 def _poll_line(poll: dict[str, Any]) -> str:
-    phase = {"before": " (before the discussion)", "after": " (after the discussion)"}.get(poll["phase"], "")
     parts = []
     for option in poll["options"]:
-        part = f"{option['label']} {option['share']:g}% ({option['votes']})"
+        share = f"{option['share']:g}"
         if "change" in option:
-            part += f", {option['change']:+g} points"
+            change = f"{option['change']:+g}"
+            part = _(
+                "%(option)s %(share)s%% (%(votes)s), %(change)s points",
+                option=option["label"],
+                share=share,
+                votes=option["votes"],
+                change=change,
+            )
+        else:
+            part = f"{option['label']} {share}% ({option['votes']})"
         parts.append(part)
-    return f"Poll{phase}: {poll['prompt']} — " + "; ".join(parts) + f". {poll['total']} votes."
+    results = "; ".join(parts)
+    if poll["phase"] == "before":
+        line = _(
+            "Poll (before the discussion): %(prompt)s — %(results)s.", prompt=poll["prompt"], results=results
+        )
+    elif poll["phase"] == "after":
+        line = _(
+            "Poll (after the discussion): %(prompt)s — %(results)s.", prompt=poll["prompt"], results=results
+        )
+    else:
+        line = _("Poll: %(prompt)s — %(results)s.", prompt=poll["prompt"], results=results)
+    return f"{line} " + ngettext("%(num)s vote.", "%(num)s votes.", poll["total"])
 
 
+def _audience_line(audience: dict[str, Any]) -> str:
+    votes, text = _votes(audience["votes"]), audience["text"]
+    if audience["name"]:
+        return _(
+            "Audience question (%(name)s, %(votes)s): %(text)s", name=audience["name"], votes=votes, text=text
+        )
+    return _("Audience question (%(votes)s): %(text)s", votes=votes, text=text)
+
+
+@in_event_language
 def text_full(content: dict[str, Any]) -> str:
     """The whole record: every speaker's answers under each numbered question."""
     who = people(content)
     event = content["event"]
     lines = [
-        f"On {date_text(content)}, the panel discussion “{event['title']}” "
-        f"was hosted by “{content['host']['name']}”.",
+        _(
+            "On %(date)s, the panel discussion “%(title)s” was hosted by “%(host)s”.",
+            date=date_text(content),
+            title=event["title"],
+            host=content["host"]["name"],
+        ),
         *_panel_lines(content),
         *_version_line(content),
-        "Here is the record of the main questions discussed during the debate:",
+        _("Here is the record of the main questions discussed during the debate:"),
     ]
     for question in content["questions"]:
         lines.append(f"{question['number']}. {question['text']}")
         if question["prompt"]:
             speaker = question["prompt"]["speaker"]
             lines.append(
-                f"{speaker['short_name'] if speaker else 'Moderator'} (moderator): "
-                + " ".join(paragraphs(question["prompt"]["text"]))
+                _(
+                    "%(name)s (moderator): %(text)s",
+                    name=_moderator_name(speaker),
+                    text=" ".join(paragraphs(question["prompt"]["text"])),
+                )
             )
         said = question["contributions"]
         for item, mark in zip(said, plain_text_marks(said), strict=True):
-            name = who.get(item["speaker"] or "", {}).get("short_name", "Unattributed")
+            name = _speaker_name(who, item["speaker"])
             first, *rest = paragraphs(item["text"]) or [""]
             lines.append(f"{name} ({mark}): {first}" if mark else f"{name}: {first}")
             lines.extend(rest)
-        for audience in question["audience_questions"]:
-            by = f"{audience['name']}, " if audience["name"] else ""
-            lines.append(f"Audience question ({by}{audience['votes']} votes): {audience['text']}")
+        lines.extend(_audience_line(audience) for audience in question["audience_questions"])
         lines.extend(_poll_line(poll) for poll in question["polls"])
     for audience in content["general_audience_questions"]:
-        lines.append(f"Audience question (general, {audience['votes']} votes): {audience['text']}")
+        lines.append(
+            _(
+                "Audience question (general, %(votes)s): %(text)s",
+                votes=_votes(audience["votes"]),
+                text=audience["text"],
+            )
+        )
     timed = [p for p in content["panelists"] if p.get("speaking_seconds")]
     if timed:
-        lines.append(
-            "Speaking time: "
-            + ", ".join(f"{p['short_name']} {duration(p['speaking_seconds'])}" for p in timed)
-        )
+        times = ", ".join(f"{p['short_name']} {duration(p['speaking_seconds'])}" for p in timed)
+        lines.append(_("Speaking time: %(times)s", times=times))
     lines.extend(_about(content))
     return "\n".join(lines) + "\n"
 
 
+@in_event_language
 def text_panelist(content: dict[str, Any], key: str) -> str:
     """One panelist's answers, in the layout of a published panel summary."""
     person = panelist(content, key)
@@ -109,11 +197,20 @@ def text_panelist(content: dict[str, Any], key: str) -> str:
         raise KeyError(key)
     event = content["event"]
     lines = [
-        f"On {date_text(content)}, {label(person)} took part as a panelist in the discussion "
-        f"“{event['title']}” hosted by “{content['host']['name']}”.",
+        _(
+            "On %(date)s, %(person)s took part as a panelist in the discussion “%(title)s” "
+            "hosted by “%(host)s”.",
+            date=date_text(content),
+            person=label(person),
+            title=event["title"],
+            host=content["host"]["name"],
+        ),
         *_panel_lines(content),
         *_version_line(content),
-        f"Here are {person['short_name']}'s answers to the main questions discussed during the debate:",
+        _(
+            "Here are %(name)s's answers to the main questions discussed during the debate:",
+            name=person["short_name"],
+        ),
     ]
     for question, items in answers_of(content, key):
         if not items:
@@ -136,31 +233,39 @@ def _md_escape(text: str) -> str:
 def _md_header(content: dict[str, Any], title_suffix: str = "") -> list[str]:
     event = content["event"]
     where = f" · {event['venue']}" if event.get("venue") else ""
+    hosted = _("Hosted by %(host)s", host=_md_escape(content["host"]["name"]))
     lines = [
         f"# {_md_escape(event['title'])}{title_suffix}",
         "",
-        f"*Hosted by {_md_escape(content['host']['name'])} · {date_text(content)}{where}*",
+        f"*{hosted} · {date_text(content)}{where}*",
         "",
     ]
     if content["moderators"]:
-        lines += ["**Moderation:** " + ", ".join(_md_escape(label(p)) for p in content["moderators"]), ""]
+        names = ", ".join(_md_escape(label(p)) for p in content["moderators"])
+        lines += [f"**{_('Moderation:')}** {names}", ""]
     if content["panelists"]:
-        lines += ["**Panelists:** " + ", ".join(_md_escape(label(p)) for p in content["panelists"]), ""]
+        names = ", ".join(_md_escape(label(p)) for p in content["panelists"])
+        lines += [f"**{_('Panelists:')}** {names}", ""]
     version = content.get("version")
     if version and version["number"] > 1:
-        lines += [
-            f"> Version {version['number']}, published {version['published_at'][:10]}. "
-            f"Correction: {_md_escape(version['correction_note'] or '')}",
-            "",
-        ]
+        notice = _(
+            "Version %(number)s, published %(date)s. Correction: %(note)s",
+            number=version["number"],
+            date=version["published_at"][:10],
+            note=_md_escape(version["correction_note"] or ""),
+        )
+        lines += [f"> {notice}", ""]
     return lines
 
 
 def _md_about(content: dict[str, Any]) -> list[str]:
     about = content["host"].get("about")
-    return ["## About the host", "", *(f"{_md_escape(p)}\n" for p in paragraphs(about))] if about else []
+    if not about:
+        return []
+    return [f"## {_('About the host')}", "", *(f"{_md_escape(p)}\n" for p in paragraphs(about))]
 
 
+@in_event_language
 def markdown_full(content: dict[str, Any]) -> str:
     who = people(content)
     lines = _md_header(content)
@@ -173,16 +278,16 @@ def markdown_full(content: dict[str, Any]) -> str:
         ]
         if question["prompt"]:
             speaker = question["prompt"]["speaker"]
+            said_by = _("%(name)s (moderator):", name=_md_escape(_moderator_name(speaker)))
             lines += [
-                f"**{_md_escape(speaker['short_name']) if speaker else 'Moderator'} (moderator):** "
-                + _md_escape(" ".join(paragraphs(question["prompt"]["text"]))),
+                f"**{said_by}** " + _md_escape(" ".join(paragraphs(question["prompt"]["text"]))),
                 "",
             ]
         for item in question["contributions"]:
-            name = who.get(item["speaker"] or "", {}).get("short_name", "Unattributed")
+            name = _speaker_name(who, item["speaker"])
             shown = delivery_label(item.get("delivery"))
             delivered = f" *({shown})*" if shown else ""
-            approved = " *(approved by the speaker)*" if item["approved_by_speaker"] else ""
+            approved = f" *({_('approved by the speaker')})*" if item["approved_by_speaker"] else ""
             lines += [
                 f'<a id="{item["anchor"]}"></a>',
                 "",
@@ -191,21 +296,29 @@ def markdown_full(content: dict[str, Any]) -> str:
             ]
             lines += [f"{_md_escape(p)}\n" for p in paragraphs(item["text"])]
         if question["audience_questions"]:
-            lines += ["### From the audience", ""]
-            lines += [
-                f"- {_md_escape(a['text'])} — {_md_escape(a['name'] or 'anonymous')} ({a['votes']} votes)"
-                for a in question["audience_questions"]
-            ] + [""]
+            lines += [f"### {_('From the audience')}", ""]
+            for a in question["audience_questions"]:
+                by = _md_escape(a["name"] or _("anonymous"))
+                lines.append(f"- {_md_escape(a['text'])} — {by} ({_votes(a['votes'])})")
+            lines.append("")
         for poll in question["polls"]:
+            prompt = _md_escape(poll["prompt"])
+            if poll["phase"] == "before":
+                heading = _("Poll: %(prompt)s (before the discussion)", prompt=prompt)
+            elif poll["phase"] == "after":
+                heading = _("Poll: %(prompt)s (after the discussion)", prompt=prompt)
+            else:
+                heading = _("Poll: %(prompt)s", prompt=prompt)
+            columns = (_("Option"), _("Votes"), _("Share"), _("Change"))
             lines += [
-                f"### Poll: {_md_escape(poll['prompt'])}"
-                + (f" ({poll['phase']} the discussion)" if poll["phase"] != "single" else ""),
+                f"### {heading}",
                 "",
-                "| Option | Votes | Share | Change |",
+                "| " + " | ".join(columns) + " |",
                 "| --- | ---: | ---: | ---: |",
             ]
             for option in poll["options"]:
-                change = f"{option['change']:+g} pts" if "change" in option else ""
+                difference = f"{option['change']:+g}" if "change" in option else None
+                change = _("%(change)s pts", change=difference) if difference else ""
                 lines.append(
                     f"| {_md_escape(option['label'])} | {option['votes']} | {option['share']:g}% | {change} |"
                 )
@@ -213,7 +326,7 @@ def markdown_full(content: dict[str, Any]) -> str:
     timed = [p for p in content["panelists"] if p.get("speaking_seconds")]
     if timed:
         lines += (
-            ["## Speaking time", ""]
+            [f"## {_('Speaking time')}", ""]
             + [f"- {_md_escape(p['short_name'])}: {duration(p['speaking_seconds'])}" for p in timed]
             + [""]
         )
@@ -221,14 +334,15 @@ def markdown_full(content: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@in_event_language
 def markdown_panelist(content: dict[str, Any], key: str) -> str:
     person = panelist(content, key)
     if person is None:
         raise KeyError(key)
-    lines = _md_header(content, f" — {_md_escape(person['short_name'])}'s answers")
+    name = _md_escape(person["short_name"])
+    lines = _md_header(content, " — " + _("%(name)s's answers", name=name))
     lines += [
-        f"Here are {_md_escape(person['short_name'])}'s answers "
-        "to the main questions discussed during the debate.",
+        _("Here are %(name)s's answers to the main questions discussed during the debate.", name=name),
         "",
     ]
     for question, items in answers_of(content, key):

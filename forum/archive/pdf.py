@@ -3,12 +3,53 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
 
 from forum import PROJECT_ROOT
 from forum.errors import DomainError
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
+
+# WeasyPrint ignores `word-break: keep-all` and, following Unicode line breaking, would end a line between
+# any two Hangul syllables, splitting Korean words. So each word holding Hangul is wrapped in a span that
+# does not wrap (`.keep-word` in the print stylesheet); lines then break only between words. Words longer
+# than a line could hold are left alone, so `overflow-wrap` can still break them.
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_HANGUL_WORD = re.compile(r"[^\s<>]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3][^\s<>]*")
+_RAW_TEXT = {"script", "style", "title", "textarea"}
+LONGEST_KEPT_WORD = 24
+
+
+def keep_words_together(html: str) -> str:
+    """The page with every Korean word of its body made unbreakable for the PDF's line breaking."""
+    head, marker, body = html.partition("<body")
+    if not marker:
+        return html
+    parts, raw = [], None
+    for piece in _TAG_OR_TEXT.split(body):
+        if piece.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", piece)
+            tag = name.group(1).lower() if name else ""
+            if tag in _RAW_TEXT:
+                raw = None if piece.startswith("</") else tag
+            parts.append(piece)
+        elif raw is None and piece:
+            parts.append(
+                _HANGUL_WORD.sub(
+                    lambda m: (
+                        f'<span class="keep-word">{m.group(0)}</span>'
+                        if len(m.group(0)) <= LONGEST_KEPT_WORD
+                        else m.group(0)
+                    ),
+                    piece,
+                )
+            )
+        else:
+            parts.append(piece)
+    return head + marker + "".join(parts)
 
 
 class PdfUnavailable(DomainError):
@@ -43,8 +84,13 @@ def render_pdf(html: str, base_url: str) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as error:
+        reason = f"{error.__class__.__name__}: {error}"
         raise PdfUnavailable(
-            f"PDF export is not available on this server ({error.__class__.__name__}: {error}). "
-            "The HTML, Markdown, text and JSON versions are."
+            _(
+                "PDF export is not available on this server (%(reason)s). "
+                "The HTML, Markdown, text and JSON versions are.",
+                reason=reason,
+            )
         ) from None
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()
+    page = keep_words_together(html)
+    return HTML(string=page, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()

@@ -7,13 +7,15 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from forum.archive import formats
+from forum.archive import formats, language
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
 from forum.audience.routes import audience_token
 from forum.db import get_session
+from forum.i18n import in_language
 from forum.models import Event, EventStatus, Participant, ParticipantRole, TranscriptVersion
 from forum.services import comments, publishing, search
 from forum.services.audience_identity import network_key, token_hash
@@ -22,6 +24,9 @@ from forum.services.record import delivery_label
 from forum.web import form_action
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
+# `speaking(code)` and the record's date filters, for every template that shows a record (the organizer's
+# preview too).
+bp.record_once(lambda state: language.init_app(state.app))
 
 FORMAT = "any(md,txt,json,pdf)"
 # Versions never change, but unpublishing must hide them, so no cache may keep them for long.
@@ -72,8 +77,7 @@ def _page(
     if fmt and fmt != "pdf":
         response = _export(content, fmt, key)
     else:
-        html = render_template(
-            "archive/panelist.html" if key else "archive/record.html",
+        context = dict(
             record=content,
             event=event,
             key=key,
@@ -87,9 +91,15 @@ def _page(
             and not current_app.config.get("STATIC_EXPORT"),
             form_client_id=secrets.token_hex(12),
         )
-        response = (
-            _export(content, "pdf", key, html) if fmt == "pdf" else Response(html, mimetype="text/html")
-        )
+        template = "archive/panelist.html" if key else "archive/record.html"
+        if fmt == "pdf":
+            # A PDF is the record alone, so all of it (page title and notices too) is in the event's language.
+            code = content["event"].get("language")
+            with in_language(code):
+                html = render_template(template, ui=language.current_language(), **context)
+            response = _export(content, "pdf", key, html)
+        else:
+            response = Response(render_template(template, **context), mimetype="text/html")
     response.headers["Cache-Control"] = PINNED if pinned else CURRENT
     return response
 
@@ -221,7 +231,7 @@ def post_comment(slug: str) -> Response:
             display_name=form.get("display_name"),
             client_id=form.get("client_id"),
         ),
-        done="Thank you — your comment is posted.",
+        done=_("Thank you — your comment is posted."),
         back=url_for(".record", slug=slug) + f"#{anchor}",
     )
 
@@ -233,6 +243,6 @@ def report_comment(slug: str, comment_id: int) -> Response:
     reader, client_id = _reader(event), request.form.get("client_id")
     return form_action(
         lambda: comments.report(session, reader, comment_id, client_id),
-        done="Thank you — the organizer will look at it.",
+        done=_("Thank you — the organizer will look at it."),
         back=url_for(".record", slug=slug) + f"#comment-{comment_id}",
     )

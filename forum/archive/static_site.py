@@ -1,6 +1,9 @@
 """Export the archive as static files: every page and download a reader can reach, fetched through the
 app itself so the files match the live site, plus the static assets. Dynamic parts (search, comments,
-sign-in) are left out of the exported pages."""
+sign-in) are left out of the exported pages.
+
+A static page cannot follow its reader's language, so each event's pages are fetched in the event's own
+language (the whole page, navigation included); the archive's index and feed in the default language."""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ from forum.models import Event, EventStatus
 from forum.services import publishing
 
 
-def _urls(app: Flask) -> list[str]:
+def _urls(app: Flask) -> list[tuple[str, str | None]]:
+    """(path, language to ask for) of every file of the export."""
     with app.app_context():
         session = get_session()
-        urls = ["/archive/", "/archive/feed.atom"]
+        pages: list[tuple[str, str | None]] = [("/archive/", None), ("/archive/feed.atom", None)]
         for event in session.scalars(select(Event).where(Event.status == EventStatus.PUBLISHED)):
+            urls: list[str] = []
             base = f"/archive/{event.slug}"
             keys = [p["key"] for p in publishing.latest_version(session, event.id).content["panelists"]]
             urls += [base, *(f"{base}.{fmt}" for fmt in FORMATS), f"{base}/versions"]
@@ -36,7 +41,8 @@ def _urls(app: Flask) -> list[str]:
                         f"{vbase}/panelists/{key}",
                         *(f"{vbase}/panelists/{key}.{fmt}" for fmt in FORMATS),
                     ]
-        return urls
+            pages += [(url, event.language) for url in urls]
+        return pages
 
 
 def _target(directory: Path, url: str) -> Path:
@@ -52,8 +58,11 @@ def export_site(app: Flask, directory: Path) -> int:
     app.config["STATIC_EXPORT"] = True
     client = app.test_client()
     written = 0
-    for url in _urls(app):
-        response = client.get(url)
+    for url, language in _urls(app):
+        # A fresh app context per page, as when serving: the CLI's own would otherwise be shared by every
+        # request and keep the first page's language (Flask-Babel caches it there).
+        with app.app_context():
+            response = client.get(url, headers={"Accept-Language": language} if language else None)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code} during the export")
         target = _target(directory, url)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -18,6 +20,7 @@ from forum.errors import Conflict, DomainError, InvalidInput
 from forum.live import protocol
 from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
 from forum.services import comments, events, invitations, live_access, moderation, publishing, review
+from forum.services.comments import reason_text
 from forum.services.live_core import revision_counts
 from forum.services.record import (
     DELIVERY_LABELS,
@@ -35,7 +38,7 @@ bp = Blueprint("publishing", __name__)
 def _delivery_labels() -> dict[str, Any]:
     """How each contribution reached the record ("said in the session", "written answer"), for the
     editor, the panelist's review page and the preview."""
-    return {"delivery": delivery, "delivery_label": delivery_label}
+    return {"delivery": delivery, "delivery_label": delivery_label, "comment_reason": reason_text}
 
 
 def _back(event_id: int, anchor: str = "") -> Response:
@@ -117,7 +120,7 @@ OPERATIONS = {"correct", "up", "down", "hide", "show", "merge", "refile"}
 @login_required
 def contribution(event_id: int, contribution_id: int, op: str) -> Response:
     if op not in OPERATIONS:
-        flash("Unknown change.", "error")
+        flash(_("Unknown change."), "error")
         return _back(event_id)
     session = get_session()
     form = request.form
@@ -134,22 +137,36 @@ def contribution(event_id: int, contribution_id: int, op: str) -> Response:
             session, current_user, event_id, contribution_id, _form_int("question_id")
         ),
     }
-    messages = {
-        "correct": "Correction saved; the earlier wording stays in the history.",
-        "up": "Moved up.",
-        "down": "Moved down.",
-        "hide": "Left out of the record.",
-        "show": "Back in the record.",
-        "merge": "Merged into the previous contribution.",
-        "refile": "Filed under the other question.",
-    }
-    return _attempt(calls[op], event_id, messages[op], f"c{contribution_id}")
+    return _attempt(calls[op], event_id, str(CONTRIBUTION_DONE[op]), f"c{contribution_id}")
+
+
+CONTRIBUTION_DONE = {
+    "correct": _l("Correction saved; the earlier wording stays in the history."),
+    "up": _l("Moved up."),
+    "down": _l("Moved down."),
+    "hide": _l("Left out of the record."),
+    "show": _l("Back in the record."),
+    "merge": _l("Merged into the previous contribution."),
+    "refile": _l("Filed under the other question."),
+}
+AUDIENCE_DONE = {
+    "taken": _l("Marked as taken."),
+    "not-taken": _l("No longer marked as taken."),
+    "remove": _l("Removed from the board and the record."),
+    "merge": _l("Merged."),
+}
+# What to say when a form's number field is missing or malformed.
+CHOOSE = {
+    "question_id": _l("Choose a question id."),
+    "contribution_id": _l("Choose a contribution id."),
+    "into_id": _l("Choose a question to merge into."),
+}
 
 
 def _form_int(name: str) -> int:
     value = request.form.get(name, "")
     if not re.fullmatch(r"[0-9]{1,10}", value) or not 0 < int(value) < 2**31:
-        raise InvalidInput(f"Choose a {name.replace('_', ' ')}.")
+        raise InvalidInput(str(CHOOSE[name]))
     return int(value)
 
 
@@ -161,14 +178,14 @@ AUDIENCE_OPERATIONS = {"taken", "not-taken", "remove", "merge"}
 def audience_question(event_id: int, question_id: int, op: str) -> Response:
     """Choose which audience questions the record shows: taken or not, removed, or merged into another."""
     if op not in AUDIENCE_OPERATIONS:
-        flash("Unknown change.", "error")
+        flash(_("Unknown change."), "error")
         return _back(event_id, "audience")
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
     if op == "remove":
         asked = require_confirmation(
-            "Remove this audience question from the board and the record?",
-            button="Remove",
+            _("Remove this audience question from the board and the record?"),
+            button=_("Remove"),
             cancel_url=url_for(".editor", event_id=event_id) + "#audience",
         )
         if asked:
@@ -180,13 +197,7 @@ def audience_question(event_id: int, question_id: int, op: str) -> Response:
         "remove": lambda: moderation.reject(session, actor, question_id, request.form.get("reason")),
         "merge": lambda: moderation.merge(session, actor, question_id, _form_int("into_id")),
     }
-    messages = {
-        "taken": "Marked as taken.",
-        "not-taken": "No longer marked as taken.",
-        "remove": "Removed from the board and the record.",
-        "merge": "Merged.",
-    }
-    return _attempt(calls[op], event_id, messages[op], "audience")
+    return _attempt(calls[op], event_id, str(AUDIENCE_DONE[op]), "audience")
 
 
 @bp.post("/manage/<id:event_id>/record/publish")
@@ -199,7 +210,7 @@ def publish(event_id: int) -> Response:
         session.rollback()
         flash(error.message, "error")
         return _back(event_id, "publish")
-    flash(f"Version {version.number} is published.", "success")
+    flash(_("Version %(number)s is published.", number=version.number), "success")
     return redirect(
         url_for("archive.record", slug=events.owned_event(session, current_user, event_id).slug), code=303
     )
@@ -211,17 +222,17 @@ def unpublish(event_id: int) -> Response:
     session = get_session()
     events.owned_event(session, current_user, event_id)
     asked = require_confirmation(
-        "Take the record off the archive?",
-        button="Unpublish",
+        _("Take the record off the archive?"),
+        button=_("Unpublish"),
         cancel_url=url_for(".editor", event_id=event_id) + "#publish",
-        explanation="Readers can no longer open any version of it. Publishing again makes a new version.",
+        explanation=_("Readers can no longer open any version of it. Publishing again makes a new version."),
     )
     if asked:
         return asked
     return _attempt(
         lambda: publishing.unpublish(session, current_user, event_id),
         event_id,
-        "The record is no longer public.",
+        _("The record is no longer public."),
         "publish",
     )
 
@@ -234,7 +245,7 @@ def comment_settings(event_id: int) -> Response:
     return _attempt(
         lambda: comments.set_enabled(session, current_user, event_id, enabled),
         event_id,
-        "Reader comments are " + ("on." if enabled else "off."),
+        _("Reader comments are on.") if enabled else _("Reader comments are off."),
         "comments",
     )
 
@@ -247,7 +258,7 @@ def comment_decision(event_id: int, comment_id: int, decision: str) -> Response:
     return _attempt(
         lambda: comments.decide(session, current_user, event_id, comment_id, visible),
         event_id,
-        "Comment shown." if visible else "Comment hidden.",
+        _("Comment shown.") if visible else _("Comment hidden."),
         "comments",
     )
 
@@ -263,14 +274,14 @@ def panelist_review(token: str) -> Response | str:
         try:
             if request.form.get("op") == "approve-all":
                 review.approve(session, person)
-                message = "All your answers are approved as they now read."
+                message = _("All your answers are approved as they now read.")
             else:
                 # Approving what is in the box: a changed text is saved as a correction first.
                 review.revise_own(session, person, _form_int("contribution_id"), request.form.get("text", ""))
                 message = (
-                    "Approved."
+                    _("Approved.")
                     if request.form.get("op") == "approve"
-                    else "Your correction is saved and approved."
+                    else _("Your correction is saved and approved.")
                 )
         except DomainError as error:
             session.rollback()

@@ -3,8 +3,11 @@ the word list, and automatic hiding after the report threshold until a moderator
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -23,9 +26,9 @@ TEXT_MAX = 2000
 def _event(session: Session, actor: LiveActor) -> Event:
     event = session.get(Event, actor.event_id)
     if event is None or event.status != EventStatus.PUBLISHED:
-        raise NotFound("There is no published record here.")
+        raise NotFound(_("There is no published record here."))
     if not event.comments_enabled:
-        raise Conflict("Comments are switched off for this record.", code="comments_closed")
+        raise Conflict(_("Comments are switched off for this record."), code="comments_closed")
     return event
 
 
@@ -47,9 +50,11 @@ def post(
     member = sent.member
     audience_identity.may_post(member)
     if anchor not in anchors:
-        raise NotFound("There is no such answer in this record.")
+        raise NotFound(_("There is no such answer in this record."))
     audience_identity.count_against_limits(actor, member, "comment")
-    text, name = audience_identity.clean_post(text, display_name, label="Your comment", max_length=TEXT_MAX)
+    text, name = audience_identity.clean_post(
+        text, display_name, label=_("Your comment"), max_length=TEXT_MAX
+    )
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     comment = ReaderComment(
         event_id=event.id,
@@ -58,7 +63,7 @@ def post(
         display_name=name,
         text=text,
         status=CommentStatus.HELD if terms else CommentStatus.VISIBLE,
-        held_reason=("matches the word list: " + ", ".join(terms)) if terms else None,
+        held_reason=(WORD_LIST_REASON + ", ".join(terms)) if terms else None,
     )
     session.add(comment)
     session.flush()
@@ -76,7 +81,7 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
     member = sent.member
     comment = session.get(ReaderComment, comment_id)
     if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
-        raise NotFound("That comment is not shown here.")
+        raise NotFound(_("That comment is not shown here."))
     audience_identity.count_against_limits(actor, member, "report")
     insert_unless_present(
         session,
@@ -94,6 +99,23 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
         log_action(session, event.id, "automatic", "hide", f"comment {comment.id}", comment.held_reason)
     session.flush()
     return sent.done(session, {"comment_id": comment.id, "hidden": hidden})
+
+
+WORD_LIST_REASON = "matches the word list: "
+REPORTS_REASON = re.compile(r"^hidden after (\d+) reports$")
+
+
+def reason_text(reason: str | None) -> str | None:
+    """Why a comment is held or hidden, in the interface's language. The stored reason stays in English
+    (it is also the moderation log's wording); the two kinds this module writes are translated."""
+    if not reason:
+        return reason
+    if reason.startswith(WORD_LIST_REASON):
+        return _("matches the word list: %(terms)s", terms=reason.removeprefix(WORD_LIST_REASON))
+    if match := REPORTS_REASON.match(reason):
+        count = int(match.group(1))
+        return ngettext("hidden after %(num)s report", "hidden after %(num)s reports", count)
+    return reason
 
 
 def visible_by_anchor(session: Session, event_id: int) -> dict[str, list[ReaderComment]]:
@@ -123,7 +145,7 @@ def decide(session: Session, organizer: Organizer, event_id: int, comment_id: in
     owned_event(session, organizer, event_id)
     comment = session.get(ReaderComment, comment_id)
     if comment is None or comment.event_id != event_id:
-        raise NotFound("There is no such comment on this record.")
+        raise NotFound(_("There is no such comment on this record."))
     comment.status = CommentStatus.VISIBLE if visible else CommentStatus.HIDDEN
     if visible:
         comment.held_reason = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.i18n import in_language
 from forum.live import protocol
 from forum.models import Event, EventStatus, Organizer, TranscriptVersion
 from forum.services import search
@@ -40,7 +42,14 @@ def versions(session: Session, event_id: int) -> list[TranscriptVersion]:
 
 
 def search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, str]]:
-    """The searchable pieces of a record: the event, each question, each answer, each audience question."""
+    """The searchable pieces of a record: the event, each question, each answer, each audience question.
+
+    The headings are part of the record, so their fixed words are in the event's language."""
+    with in_language(content["event"].get("language")):
+        return _search_entries(content)
+
+
+def _search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, str]]:
     people = {p["key"]: p for p in content["moderators"] + content["panelists"]}
     event = content["event"]
     entries: list[tuple[str | None, str, str, str]] = [
@@ -63,11 +72,16 @@ def search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, 
         )
         for item in question["contributions"]:
             speaker = people.get(item["speaker"] or "", {})
-            label = speaker.get("short_name") or "Unattributed"
+            label = speaker.get("short_name") or _("Unattributed")
             entries.append((item["anchor"], "answer", f"{label} — {heading}", item["text"]))
         for audience in question["audience_questions"]:
             entries.append(
-                (question["anchor"], "audience_question", f"From the audience — {heading}", audience["text"])
+                (
+                    question["anchor"],
+                    "audience_question",
+                    f"{_('From the audience')} — {heading}",
+                    audience["text"],
+                )
             )
     return entries
 
@@ -78,20 +92,20 @@ def publish(
     """Publish the record as its next version. Versions after the first need a correction note."""
     event = owned_event(session, organizer, event_id)
     if event.status == EventStatus.LIVE:
-        raise Conflict("End the live session before publishing its record.")
+        raise Conflict(_("End the live session before publishing its record."))
     if event.status not in PUBLISHABLE:
-        raise Conflict(f"An event that is {event.status.value} cannot be published.")
+        raise Conflict(_("An event that is %(status)s cannot be published.", status=event.status.value))
     previous = latest_version(session, event.id)
     note = clean_text(
         correction_note,
         field="correction_note",
-        label="Correction note",
+        label=_("Correction note"),
         max_length=SUMMARY_MAX,
         required=False,
         multiline=True,
     )
     if previous is not None and not note:
-        message = "Say what this new version corrects; readers see the note on the record."
+        message = _("Say what this new version corrects; readers see the note on the record.")
         raise InvalidInput(message, fields={"correction_note": message})
     number = (previous.number if previous else 0) + 1
     content = build_record(session, event.id)
@@ -129,7 +143,7 @@ def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
     """Hide the record (every version) from the archive; publishing again makes a new version."""
     event = owned_event(session, organizer, event_id)
     if event.status != EventStatus.PUBLISHED:
-        raise Conflict("The record is not published.")
+        raise Conflict(_("The record is not published."))
     event.status = EventStatus.ENDED
     search.remove_entries(session, event.id)
     session.flush()
@@ -140,7 +154,7 @@ def published_event(session: Session, slug: str) -> Event:
     """A published event by slug, for readers; anything else is NotFound."""
     event = session.scalar(select(Event).where(Event.slug == slug)) if is_slug(slug) else None
     if event is None or event.status != EventStatus.PUBLISHED:
-        raise NotFound("There is no published record at this address.")
+        raise NotFound(_("There is no published record at this address."))
     return event
 
 
@@ -158,5 +172,5 @@ def readable_version(
             )
         )
     if version is None:
-        raise NotFound("This record has no such version.")
+        raise NotFound(_("This record has no such version."))
     return event, version

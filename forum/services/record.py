@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,7 +43,10 @@ SCHEMA_VERSION = 2
 # scribe) or sent in writing through the panelist's invitation link. Imported words whose source did not
 # say which have no delivery.
 DELIVERY = {ContributionSource.LIVE: "said", ContributionSource.PREPARED: "written"}
+# The English labels, which the plain-text export writes for English events and the importer reads back.
 DELIVERY_LABELS = {"said": "said in the session", "written": "written answer"}
+# The same labels in the current language (the event's, inside the record and its exports).
+_SHOWN_LABELS = {"said": _l("said in the session"), "written": _l("written answer")}
 
 
 def delivery(source: ContributionSource) -> str | None:
@@ -52,7 +57,8 @@ def delivery(source: ContributionSource) -> str | None:
 def delivery_label(code: str | None) -> str | None:
     """The label readers and organizers see for a delivery; None (no label) when it is not known,
     as in documents published before version 2."""
-    return DELIVERY_LABELS.get(code) if isinstance(code, str) else None
+    label = _SHOWN_LABELS.get(code) if isinstance(code, str) else None
+    return str(label) if label is not None else None
 
 
 def person_keys(people: list[Participant]) -> dict[int, str]:
@@ -103,7 +109,7 @@ def build_record(session: Session, event_id: int) -> dict[str, Any]:
     """The record as it would be published now (without version details)."""
     event = session.get(Event, event_id)
     if event is None:
-        raise NotFound("There is no such event.")
+        raise NotFound(_("There is no such event."))
     people = list(
         session.scalars(
             select(Participant)

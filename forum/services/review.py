@@ -3,6 +3,7 @@ each panelist approves (or corrects) their own answers through their invitation 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -17,12 +18,12 @@ from forum.services.record import delivery, ordered_contributions
 def _contribution(session: Session, event_id: int, contribution_id: int) -> Contribution:
     item = session.get(Contribution, contribution_id)
     if item is None or item.event_id != event_id or item.merged_into_id is not None:
-        raise NotFound("That contribution is not in this event's record.")
+        raise NotFound(_("That contribution is not in this event's record."))
     return item
 
 
 def _clean(text: str) -> str:
-    return clean_text(text, field="text", label="Text", max_length=ANSWER_MAX, multiline=True) or ""
+    return clean_text(text, field="text", label=_("Text"), max_length=ANSWER_MAX, multiline=True) or ""
 
 
 def correct(session: Session, organizer: Organizer, event_id: int, contribution_id: int, text: str) -> None:
@@ -64,7 +65,7 @@ def refile(
     item = _contribution(session, event_id, contribution_id)
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != event_id:
-        raise NotFound("That question is not on this event's agenda.")
+        raise NotFound(_("That question is not on this event's agenda."))
     item.question_id = question.id
     item.position = None
     session.flush()
@@ -92,7 +93,7 @@ def merge_into_previous(session: Session, organizer: Organizer, event_id: int, c
     )
     if previous is None:
         raise Conflict(
-            "There is no earlier contribution by the same speaker under this question to merge into."
+            _("There is no earlier contribution by the same speaker under this question to merge into.")
         )
     add_revision(
         session, previous, f"{previous.text}\n\n{item.text}", f"{organizer.display_name} (organizer, merge)"
@@ -147,7 +148,7 @@ def _own(session: Session, participant: Participant, contribution_id: int) -> Co
         or item.hidden
         or item.merged_into_id is not None
     ):
-        raise NotFound("That is not one of your answers in this record.")
+        raise NotFound(_("That is not one of your answers in this record."))
     return item
 
 
@@ -166,11 +167,11 @@ def approve(session: Session, participant: Participant, contribution_id: int | N
 def revise_own(session: Session, participant: Participant, contribution_id: int, text: str) -> None:
     """A panelist corrects their own answer; the corrected wording counts as approved."""
     if participant.role.value == "scribe":
-        raise PermissionDenied("Scribes correct the record through the console.")
+        raise PermissionDenied(_("Scribes correct the record through the console."))
     item = _own(session, participant, contribution_id)
     cleaned = _clean(text)
     if not cleaned:
-        raise InvalidInput("An answer cannot be empty; ask the organizer to remove it instead.")
+        raise InvalidInput(_("An answer cannot be empty; ask the organizer to remove it instead."))
     if cleaned != item.text:
         add_revision(session, item, cleaned, f"{participant.display_name} (invitation link)")
         session.flush()

@@ -94,6 +94,7 @@ class SearchHit:
     kind: str
     heading: str
     snippet: str
+    language: str = "en"  # the event's: headings and snippets are the record's words
 
 
 def _snippet(body: str, tokens: list[tuple[str, bool]], width: int = 220) -> str:
@@ -139,6 +140,7 @@ def search(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
                 kind=entry.kind,
                 heading=entry.heading,
                 snippet=_snippet(entry.body, tokens),
+                language=event.language,
             )
         )
     return hits
