@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -19,9 +20,12 @@ from forum.errors import Conflict
 
 log = logging.getLogger(__name__)
 
+# The message is lazy: it is read in the language of each request (or socket event) that meets it.
 COMMIT_CONFLICT = Conflict(
-    "Your change clashed with another change made at the same moment and was not saved. "
-    "Reload the page and try again."
+    _l(
+        "Your change clashed with another change made at the same moment and was not saved. "
+        "Reload the page and try again."
+    )
 )
 
 

@@ -21,9 +21,10 @@ class DomainError(Exception):
             self.code = code
 
     def to_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"code": self.code, "message": self.message}
+        # str(): a message may be a lazy translation, which JSON cannot carry as it is.
+        body: dict[str, object] = {"code": self.code, "message": str(self.message)}
         if self.fields:
-            body["fields"] = self.fields
+            body["fields"] = {name: str(message) for name, message in self.fields.items()}
         return body
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -20,10 +22,13 @@ from forum.errors import DomainError
 log = logging.getLogger(__name__)
 
 _HTTP_MESSAGES = {
-    400: "The request could not be understood. Check what you entered and try again.",
-    404: "There is nothing at this address. Check the link, or go back to the home page.",
-    405: "This address does not accept that kind of request.",
-    413: "What you sent is too large.",
+    400: _l("The request could not be understood. Check what you entered and try again."),
+    401: _l("Sign in to see this page."),
+    403: _l("You are not allowed to do that."),
+    404: _l("There is nothing at this address. Check the link, or go back to the home page."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Wait a moment and try again."),
 }
 
 
@@ -148,8 +153,10 @@ def init_app(app: Flask) -> None:
     def on_csrf_error(_error: CSRFError) -> Response:
         return error_response(
             DomainError(
-                "This form has expired or was not sent from this site. "
-                "Go back, reload the page and submit again.",
+                _(
+                    "This form has expired or was not sent from this site. "
+                    "Go back, reload the page and submit again."
+                ),
                 code="csrf_failed",
             )
         )
@@ -157,7 +164,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def on_http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        message = _HTTP_MESSAGES.get(status) or error.description or "The request failed."
+        known = _HTTP_MESSAGES.get(status)
+        message = str(known) if known else (error.description or _("The request failed."))
         domain = DomainError(message, code=(error.name or "error").lower().replace(" ", "_"))
         domain.status = status
         return error_response(domain)
@@ -167,7 +175,7 @@ def init_app(app: Flask) -> None:
         # The route pattern, not the path: paths can hold invitation tokens.
         log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
         domain = DomainError(
-            "Something went wrong on our side; nothing was saved. Please try again.", code="server_error"
+            _("Something went wrong on our side; nothing was saved. Please try again."), code="server_error"
         )
         domain.status = 500
         return error_response(domain)

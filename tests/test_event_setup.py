@@ -48,7 +48,7 @@ def test_create_event_stores_utc_time_slug_and_join_code(client, organizer, db_s
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{6}", event.join_code)
     assert event.host.about == "A citizens' group.\n\nFounded in 2020."
     page = client.get(f"/manage/{event.id}").get_data(as_text=True)
-    assert "2024-11-23" in page and "14:00" in page
+    assert "2024-11-23" in page and "November 23, 2024 2:00\u202fPM (Korean Time)" in page
 
 
 def test_korean_title_makes_a_korean_slug_that_works_as_a_link(client, organizer, db_session):

@@ -87,7 +87,9 @@ def test_home_lists_live_upcoming_and_published_events_but_never_drafts(
     assert upcoming.index("The sooner debate") < upcoming.index("The later debate"), "soonest first"
     assert "The live debate" not in upcoming and "The published debate" not in upcoming
     berlin = later.event.starts_at.astimezone(ZoneInfo("Europe/Berlin"))
-    assert f"{berlin:%H:%M}</time> (Europe/Berlin)" in upcoming, "the time at the venue, with its zone"
+    clock = f"{berlin:%I:%M}".lstrip("0") + f"\u202f{berlin:%p}"  # CLDR puts a narrow space before AM/PM
+    assert f"{clock} (Central European" in upcoming, "the time at the venue, with its zone named"
+    assert 'title="Europe/Berlin"' in upcoming
     assert "People Outraged by the Nth Room Incident" in upcoming
 
     records = _section(page, "latest-records")

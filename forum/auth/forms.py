@@ -1,5 +1,6 @@
 """Forms for organizer accounts. Server-side rules live in forum.services.accounts."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -8,19 +9,19 @@ from forum.services.fields import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MI
 
 
 class SignUpForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=NAME_MAX)])
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters.",
+        description=_l("At least %(num)s characters.", num=PASSWORD_MIN),
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -20,8 +22,10 @@ from forum.web import attach_error, render_form
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Sign in to manage your events."
+login_manager.login_message = _l("Sign in to manage your events.")
 login_manager.login_message_category = "info"
+# The message is lazy; flash it as text in the language of the request that is turned away.
+login_manager.localize_callback = str
 
 
 @login_manager.user_loader
@@ -57,7 +61,7 @@ def sign_up() -> Response | tuple[str, int]:
             attach_error(form, error)
             return render_form("auth/sign_up.html", form, failed=True)
         login_user(organizer)
-        flash("Welcome! Create your first event.", "success")
+        flash(_("Welcome! Create your first event."), "success")
         return redirect(url_for("setup.my_events"))
     return render_form("auth/sign_up.html", form)
 
@@ -87,5 +91,5 @@ def sign_in() -> Response | tuple[str, int]:
 @login_required
 def sign_out() -> Response:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("site.home"))

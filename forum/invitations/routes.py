@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
@@ -42,12 +43,12 @@ def portal(token: str) -> Response | tuple[str, int]:
             attach_error(form, error)
             status = 422
         else:
-            flash("Your answers are saved. You can come back to this link and change them.", "success")
+            flash(_("Your answers are saved. You can come back to this link and change them."), "success")
             return redirect(url_for(".portal", token=token))
     elif form.is_submitted():
         status = 422 if form.errors else 403
         if not is_panelist:
-            form.form_errors.append("Only panelists write prepared answers.")
+            form.form_errors.append(_("Only panelists write prepared answers."))
     page = render_template(
         "invitations/portal.html",
         event=event,

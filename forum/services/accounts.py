@@ -6,6 +6,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,11 @@ _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 
 def normalise_email(value: str | None) -> str:
     """Lower-case and trim an e-mail address; refuse anything that is not shaped like one."""
-    email = clean_text(value, field="email", label="E-mail address", max_length=EMAIL_MAX) or ""
+    email = clean_text(value, field="email", label=_("E-mail address"), max_length=EMAIL_MAX) or ""
     email = email.lower()
     if not _EMAIL_RE.match(email):
-        raise InvalidInput(
-            "Enter an e-mail address such as name@example.org.",
-            fields={"email": "Enter an e-mail address such as name@example.org."},
-        )
+        message = _("Enter an e-mail address such as name@example.org.")
+        raise InvalidInput(message, fields={"email": message})
     return email
 
 
@@ -38,10 +37,10 @@ def check_password_rules(password: str | None) -> str:
     """Refuse passwords that are too short or too long; any characters are allowed."""
     password = password or ""
     if len(password) < PASSWORD_MIN:
-        message = f"Choose a password of at least {PASSWORD_MIN} characters."
+        message = _("Choose a password of at least %(num)s characters.", num=PASSWORD_MIN)
         raise InvalidInput(message, fields={"password": message})
     if len(password) > PASSWORD_MAX:
-        message = f"Passwords are limited to {PASSWORD_MAX} characters."
+        message = _("Passwords are limited to %(num)s characters.", num=PASSWORD_MAX)
         raise InvalidInput(message, fields={"password": message})
     return password
 
@@ -49,13 +48,13 @@ def check_password_rules(password: str | None) -> str:
 def register_organizer(session: Session, *, email: str, display_name: str, password: str) -> Organizer:
     """Create an organizer account; refuses a taken e-mail address or a weak password."""
     email = normalise_email(email)
-    name = clean_text(display_name, field="display_name", label="Your name", max_length=NAME_MAX)
+    name = clean_text(display_name, field="display_name", label=_("Your name"), max_length=NAME_MAX)
     password = check_password_rules(password)
     taken = session.scalar(select(func.count()).select_from(Organizer).where(Organizer.email == email))
     if taken:
         raise Conflict(
-            "An account with this e-mail address already exists. Sign in instead.",
-            fields={"email": "An account with this e-mail address already exists."},
+            _("An account with this e-mail address already exists. Sign in instead."),
+            fields={"email": _("An account with this e-mail address already exists.")},
         )
     organizer = Organizer(email=email, display_name=name, password_hash=_hasher.hash(password))
     session.add(organizer)
@@ -69,7 +68,7 @@ def authenticate(session: Session, *, email: str, password: str, network_key: st
     Attempts count against the sign-in rate limit of the caller's network address.
     """
     rate_limits.enforce("signin", network_key)
-    failure = NotAuthenticated("That e-mail address and password do not match an account.")
+    failure = NotAuthenticated(_("That e-mail address and password do not match an account."))
     try:
         email = normalise_email(email)
     except InvalidInput:

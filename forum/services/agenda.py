@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -45,7 +47,7 @@ def owned_question(session: Session, organizer: Organizer, event_id: int, questi
     owned_event(session, organizer, event_id)
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != event_id:
-        raise NotFound("That question is not on this event's agenda.")
+        raise NotFound(_("That question is not on this event's agenda."))
     return question
 
 
@@ -58,7 +60,7 @@ def announce_agenda(session: Session, event_id: int) -> None:
 
 
 def _clean_question(text: str) -> str:
-    return clean_text(text, field="text", label="Question", max_length=QUESTION_MAX, multiline=True) or ""
+    return clean_text(text, field="text", label=_("Question"), max_length=QUESTION_MAX, multiline=True) or ""
 
 
 def add_question(session: Session, organizer: Organizer, event_id: int, text: str) -> AgendaQuestion:
@@ -94,8 +96,14 @@ def remove_question(session: Session, organizer: Organizer, event_id: int, quest
     event = owned_event(session, organizer, event_id)
     if answers and event.status in {EventStatus.LIVE, EventStatus.ENDED, EventStatus.PUBLISHED}:
         raise Conflict(
-            f"Question {question.position} has {answers} contribution(s) on record. Leave it on the agenda; "
-            "to keep them out of the published record, hide them in the record editor."
+            ngettext(
+                "Question %(number)s has %(num)s contribution on record. Leave it on the agenda; "
+                "to keep contributions out of the published record, hide them in the record editor.",
+                "Question %(number)s has %(num)s contributions on record. Leave it on the agenda; "
+                "to keep them out of the published record, hide them in the record editor.",
+                answers,
+                number=question.position,
+            )
         )
     state = session.get(LiveState, event_id)
     was_current = state is not None and state.current_question_id == question.id

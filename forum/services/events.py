@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -71,7 +72,7 @@ def owned_event(session: Session, organizer: Organizer, event_id: int, *, with_p
         query = query.options(selectinload(Event.participants), selectinload(Event.questions))
     event = session.scalar(query)
     if event is None:
-        raise NotFound("There is no event with that number among your events.")
+        raise NotFound(_("There is no event with that number among your events."))
     return event
 
 
@@ -88,13 +89,13 @@ def _aware_start(details: EventDetails) -> tuple[datetime, str]:
     try:
         zone = ZoneInfo(details.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        message = "Choose a time zone from the list, such as Asia/Seoul or Europe/Berlin."
+        message = _("Choose a time zone from the list, such as Asia/Seoul or Europe/Berlin.")
         raise InvalidInput(message, fields={"timezone": message}) from None
     local = details.starts_at_local
     if local.tzinfo is not None:
         local = local.replace(tzinfo=None)
     if not 1990 <= local.year <= 2200:
-        message = "Enter a start date between 1990 and 2200."
+        message = _("Enter a start date between %(first)s and %(last)s.", first=1990, last=2200)
         raise InvalidInput(message, fields={"starts_at": message})
     return local.replace(tzinfo=zone), details.timezone
 
@@ -102,18 +103,18 @@ def _aware_start(details: EventDetails) -> tuple[datetime, str]:
 def _clean_language(value: str) -> str:
     language = (value or "").strip()
     if not _LANGUAGE_RE.match(language):
-        message = "Choose the language the debate is held in."
+        message = _("Choose the language the debate is held in.")
         raise InvalidInput(message, fields={"language": message})
     return language
 
 
 def _resolve_host(session: Session, organizer: Organizer, details: EventDetails) -> HostOrganisation:
-    name = clean_text(details.host_name, field="host_name", label="Host organisation", max_length=NAME_MAX)
-    website = clean_url(details.host_website, field="host_website", label="Host website")
+    name = clean_text(details.host_name, field="host_name", label=_("Host organisation"), max_length=NAME_MAX)
+    website = clean_url(details.host_website, field="host_website", label=_("Host website"))
     about = clean_text(
         details.host_about,
         field="host_about",
-        label="About the host",
+        label=_("About the host"),
         max_length=ABOUT_MAX,
         required=False,
         multiline=True,
@@ -155,23 +156,23 @@ def new_join_code(session: Session) -> str:
 
 
 def _apply_details(session: Session, organizer: Organizer, event: Event, details: EventDetails) -> None:
-    event.title = clean_text(details.title, field="title", label="Title", max_length=TITLE_MAX) or ""
+    event.title = clean_text(details.title, field="title", label=_("Title"), max_length=TITLE_MAX) or ""
     event.summary = clean_text(
         details.summary,
         field="summary",
-        label="Summary",
+        label=_("Summary"),
         max_length=SUMMARY_MAX,
         required=False,
         multiline=True,
     )
     event.starts_at, event.timezone = _aware_start(details)
     event.venue = clean_text(
-        details.venue, field="venue", label="Venue", max_length=VENUE_MAX, required=False
+        details.venue, field="venue", label=_("Venue"), max_length=VENUE_MAX, required=False
     )
-    event.online_url = clean_url(details.online_url, field="online_url", label="Online link")
+    event.online_url = clean_url(details.online_url, field="online_url", label=_("Online link"))
     event.language = _clean_language(details.language)
     if event.status != EventStatus.DRAFT and not (event.venue or event.online_url):
-        message = "A scheduled event needs a venue or an online link so people know where to go."
+        message = _("A scheduled event needs a venue or an online link so people know where to go.")
         raise InvalidInput(message, fields={"venue": message})
     event.host = _resolve_host(session, organizer, details)
 
@@ -183,7 +184,7 @@ def create_event(session: Session, organizer: Organizer, details: EventDetails) 
     if details.slug and details.slug.strip():
         slug = clean_slug(details.slug)
         if _slug_taken(session, slug, None):
-            message = f"The web address name “{slug}” is already used by another event."
+            message = _("The web address name “%(slug)s” is already used by another event.", slug=slug)
             raise Conflict(message, fields={"slug": message})
         event.slug = slug
     else:
@@ -204,7 +205,7 @@ def update_event(session: Session, organizer: Organizer, event_id: int, details:
         slug = clean_slug(details.slug)
         if slug != event.slug:
             if _slug_taken(session, slug, event.id):
-                message = f"The web address name “{slug}” is already used by another event."
+                message = _("The web address name “%(slug)s” is already used by another event.", slug=slug)
                 raise Conflict(message, fields={"slug": message})
             event.slug = slug
     session.flush()
@@ -219,17 +220,29 @@ def readiness_problems(session: Session, event: Event) -> list[str]:
         for (role,) in session.execute(select(Participant.role).where(Participant.event_id == event.id)).all()
     ]
     if ParticipantRole.MODERATOR not in roles:
-        problems.append("Name a moderator.")
+        problems.append(_("Name a moderator."))
     if ParticipantRole.PANELIST not in roles:
-        problems.append("Add at least one panelist.")
+        problems.append(_("Add at least one panelist."))
     question_count = session.scalar(
         select(func.count()).select_from(AgendaQuestion).where(AgendaQuestion.event_id == event.id)
     )
     if not question_count:
-        problems.append("Write at least one question for the agenda.")
+        problems.append(_("Write at least one question for the agenda."))
     if not (event.venue or event.online_url):
-        problems.append("Give a venue or an online link.")
+        problems.append(_("Give a venue or an online link."))
     return problems
+
+
+def status_word(status: EventStatus) -> str:
+    """An event's stage as a word inside a sentence ("draft", "초안")."""
+    words = {
+        EventStatus.DRAFT: _("draft"),
+        EventStatus.SCHEDULED: _("scheduled"),
+        EventStatus.LIVE: _("live"),
+        EventStatus.ENDED: _("ended"),
+        EventStatus.PUBLISHED: _("published"),
+    }
+    return words.get(status, status.value)
 
 
 def change_status(session: Session, organizer: Organizer, event_id: int, new_status: EventStatus) -> Event:
@@ -238,12 +251,16 @@ def change_status(session: Session, organizer: Organizer, event_id: int, new_sta
     allowed = MANUAL_TRANSITIONS.get(event.status, set())
     if new_status not in allowed:
         raise Conflict(
-            f"An event that is {event.status.value} cannot be set to {new_status.value} from here."
+            _(
+                "An event that is %(current)s cannot be set to %(wanted)s from here.",
+                current=status_word(event.status),
+                wanted=status_word(new_status),
+            )
         )
     if new_status == EventStatus.SCHEDULED:
         problems = readiness_problems(session, event)
         if problems:
-            raise Conflict("The event is not ready to schedule: " + " ".join(problems))
+            raise Conflict(_("The event is not ready to schedule: %(problems)s", problems=" ".join(problems)))
     event.status = new_status
     session.flush()
     return event
@@ -253,7 +270,7 @@ def delete_event(session: Session, organizer: Organizer, event_id: int) -> None:
     """Delete a draft event with everything in it; events that were announced are kept."""
     event = owned_event(session, organizer, event_id)
     if event.status != EventStatus.DRAFT:
-        raise Conflict("Only draft events can be deleted. Move the event back to draft first.")
+        raise Conflict(_("Only draft events can be deleted. Move the event back to draft first."))
     session.delete(event)
     session.flush()
 
@@ -261,7 +278,7 @@ def delete_event(session: Session, organizer: Organizer, event_id: int) -> None:
 def visible_event(session: Session, slug: str, viewer: Organizer | None) -> Event:
     """An event's public face: anyone may see it once scheduled; a draft only its owner."""
     if not is_slug(slug):
-        raise NotFound("There is no public event at this address.")
+        raise NotFound(_("There is no public event at this address."))
     event = session.scalar(
         select(Event)
         .options(selectinload(Event.participants), selectinload(Event.questions))
@@ -270,7 +287,7 @@ def visible_event(session: Session, slug: str, viewer: Organizer | None) -> Even
     if event is None or (
         event.status == EventStatus.DRAFT and (viewer is None or viewer.id != event.organizer_id)
     ):
-        raise NotFound("There is no public event at this address.")
+        raise NotFound(_("There is no public event at this address."))
     return event
 
 

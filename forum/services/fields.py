@@ -7,6 +7,8 @@ import unicodedata
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from forum.errors import InvalidInput
 
 # Limits are defined once here; forms import them so browser hints and server rules agree.
@@ -52,10 +54,16 @@ def clean_text(
         text = _WHITESPACE.sub(" ", text).strip()
     if not text:
         if required:
-            raise InvalidInput(f"{label} is required.", fields={field: f"{label} is required."})
+            message = _("%(label)s is required.", label=label)
+            raise InvalidInput(message, fields={field: message})
         return None
     if len(text) > max_length:
-        message = f"{label} is too long ({len(text)} characters; the limit is {max_length})."
+        message = _(
+            "%(label)s is too long (%(length)s characters; the limit is %(limit)s).",
+            label=label,
+            length=len(text),
+            limit=max_length,
+        )
         raise InvalidInput(message, fields={field: message})
     return text
 
@@ -67,7 +75,7 @@ def clean_url(value: str | None, *, field: str, label: str, required: bool = Fal
         return None
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
-        message = f"{label} must be a full web address starting with http:// or https://."
+        message = _("%(label)s must be a full web address starting with http:// or https://.", label=label)
         raise InvalidInput(message, fields={field: message})
     return text
 
@@ -86,15 +94,17 @@ def clean_slug(value: str, *, field: str = "slug") -> str:
     """Validate a slug typed by an organizer: letters and digits of any script, joined by single hyphens."""
     slug = unicodedata.normalize("NFKC", value or "").strip().lower()
     if not slug:
-        raise InvalidInput("The web address name is required.", fields={field: "Required."})
+        raise InvalidInput(_("The web address name is required."), fields={field: _("Required.")})
     if len(slug) > SLUG_MAX:
-        message = f"The web address name is too long (limit {SLUG_MAX} characters)."
+        message = _("The web address name is too long (limit %(limit)s characters).", limit=SLUG_MAX)
         raise InvalidInput(message, fields={field: message})
     if not _SLUG_RE.match(slug):
-        message = "Use letters and digits (any script) separated by single hyphens, e.g. telegram-panel-2024."
+        message = _(
+            "Use letters and digits (any script) separated by single hyphens, e.g. telegram-panel-2024."
+        )
         raise InvalidInput(message, fields={field: message})
     if slug in RESERVED_SLUGS:
-        message = f"“{slug}” is used by the site itself; choose another web address name."
+        message = _("“%(slug)s” is used by the site itself; choose another web address name.", slug=slug)
         raise InvalidInput(message, fields={field: message})
     return slug
 
@@ -123,10 +133,10 @@ def parse_flag(value: object, *, field: str) -> bool:
     if value == "false":
         return False
     if value is None:
-        message = f"'{field}' is required: send true or false."
+        message = _("'%(field)s' is required: send true or false.", field=field)
     else:
-        message = f"'{field}' must be true or false."
-    raise InvalidInput(message, fields={field: "Send true or false."})
+        message = _("'%(field)s' must be true or false.", field=field)
+    raise InvalidInput(message, fields={field: _("Send true or false.")})
 
 
 def parse_optional_flag(value: object, *, field: str, default: _Default) -> bool | _Default:

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -112,7 +113,7 @@ def revoke_invitation(session: Session, organizer: Organizer, event_id: int, par
 def invitation_for_token(session: Session, token: str) -> Invitation:
     """The working invitation behind a link (its participant loaded); unknown and revoked links: NotFound."""
     if not token or len(token) > 200:
-        raise NotFound("This invitation link is not valid. Ask the organizer for a new one.")
+        raise NotFound(_("This invitation link is not valid. Ask the organizer for a new one."))
     invitation = session.scalar(
         select(Invitation)
         .options(joinedload(Invitation.participant).joinedload(Participant.event))
@@ -120,7 +121,7 @@ def invitation_for_token(session: Session, token: str) -> Invitation:
     )
     if invitation is None or invitation.revoked_at is not None:
         raise NotFound(
-            "This invitation link is not valid or has been withdrawn. Ask the organizer for a new one."
+            _("This invitation link is not valid or has been withdrawn. Ask the organizer for a new one.")
         )
     invitation.last_used_at = utcnow()
     return invitation

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,18 +32,22 @@ def _clean(details: ParticipantDetails) -> tuple[ParticipantRole, str, str, str 
     try:
         role = ParticipantRole(details.role)
     except ValueError:
-        message = "Choose moderator, panelist or scribe."
+        message = _("Choose moderator, panelist or scribe.")
         raise InvalidInput(message, fields={"role": message}) from None
-    name = clean_text(details.display_name, field="display_name", label="Name", max_length=NAME_MAX) or ""
+    name = clean_text(details.display_name, field="display_name", label=_("Name"), max_length=NAME_MAX) or ""
     short = clean_text(
-        details.short_name, field="short_name", label="Short name", max_length=SHORT_NAME_MAX, required=False
+        details.short_name,
+        field="short_name",
+        label=_("Short name"),
+        max_length=SHORT_NAME_MAX,
+        required=False,
     )
     if short is None:
         short = name[:SHORT_NAME_MAX].rstrip()
     affiliation = clean_text(
         details.affiliation,
         field="affiliation",
-        label="Affiliation",
+        label=_("Affiliation"),
         max_length=AFFILIATION_MAX,
         required=False,
     )
@@ -75,7 +81,11 @@ def _check_short_name_free(session: Session, event_id: int, short: str, exclude_
     others = session.scalars(select(Participant).where(Participant.event_id == event_id))
     for other in others:
         if other.id != exclude_id and other.short_name.casefold() == short.casefold():
-            message = f"“{short}” is already the short name of {other.display_name}; pick another."
+            message = _(
+                "“%(short)s” is already the short name of %(name)s; pick another.",
+                short=short,
+                name=other.display_name,
+            )
             raise Conflict(message, fields={"short_name": message})
 
 
@@ -86,7 +96,7 @@ def owned_participant(
     owned_event(session, organizer, event_id)
     participant = session.get(Participant, participant_id)
     if participant is None or participant.event_id != event_id:
-        raise NotFound("That person is not on this event's panel.")
+        raise NotFound(_("That person is not on this event's panel."))
     return participant
 
 
@@ -147,8 +157,14 @@ def remove_participant(session: Session, organizer: Organizer, event_id: int, pa
     )
     if said:
         raise Conflict(
-            f"{participant.display_name} has {said} recorded contribution(s). "
-            "Remove those from the record first, so nothing is left without a speaker."
+            ngettext(
+                "%(name)s has %(num)s recorded contribution. "
+                "Remove it from the record first, so nothing is left without a speaker.",
+                "%(name)s has %(num)s recorded contributions. "
+                "Remove those from the record first, so nothing is left without a speaker.",
+                said,
+                name=participant.display_name,
+            )
         )
     role = participant.role
     changes.evict(session, participant_room(participant.id))

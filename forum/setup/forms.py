@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,37 +32,46 @@ from forum.services.fields import (
     VENUE_MAX,
 )
 
-LANGUAGES = [
-    SelectChoice(code, label)
-    for code, label in (
-        ("en", "English"),
-        ("ko", "한국어 — Korean"),
-        ("ja", "日本語 — Japanese"),
-        ("zh", "中文 — Chinese"),
-        ("es", "Español — Spanish"),
-        ("fr", "Français — French"),
-        ("de", "Deutsch — German"),
-        ("pt", "Português — Portuguese"),
-        ("it", "Italiano — Italian"),
-        ("nl", "Nederlands — Dutch"),
-        ("pl", "Polski — Polish"),
-        ("uk", "Українська — Ukrainian"),
-        ("ru", "Русский — Russian"),
-        ("tr", "Türkçe — Turkish"),
-        ("ar", "العربية — Arabic"),
-        ("hi", "हिन्दी — Hindi"),
-        ("id", "Bahasa Indonesia — Indonesian"),
-        ("vi", "Tiếng Việt — Vietnamese"),
-        ("th", "ไทย — Thai"),
-        ("sw", "Kiswahili — Swahili"),
-    )
-]
+# The languages a debate can be held in: each named in its own language, then in the interface's.
+LANGUAGE_NAMES = (
+    ("en", "English", _l("English")),
+    ("ko", "한국어", _l("Korean")),
+    ("ja", "日本語", _l("Japanese")),
+    ("zh", "中文", _l("Chinese")),
+    ("es", "Español", _l("Spanish")),
+    ("fr", "Français", _l("French")),
+    ("de", "Deutsch", _l("German")),
+    ("pt", "Português", _l("Portuguese")),
+    ("it", "Italiano", _l("Italian")),
+    ("nl", "Nederlands", _l("Dutch")),
+    ("pl", "Polski", _l("Polish")),
+    ("uk", "Українська", _l("Ukrainian")),
+    ("ru", "Русский", _l("Russian")),
+    ("tr", "Türkçe", _l("Turkish")),
+    ("ar", "العربية", _l("Arabic")),
+    ("hi", "हिन्दी", _l("Hindi")),
+    ("id", "Bahasa Indonesia", _l("Indonesian")),
+    ("vi", "Tiếng Việt", _l("Vietnamese")),
+    ("th", "ไทย", _l("Thai")),
+    ("sw", "Kiswahili", _l("Swahili")),
+)
 
-ROLE_CHOICES = [
-    SelectChoice("panelist", "Panelist"),
-    SelectChoice("moderator", "Moderator"),
-    SelectChoice("scribe", "Scribe"),
-]
+
+def language_choices() -> list[SelectChoice]:
+    """The choices of the language field, worded for the current interface language ("日本語 — 일본어")."""
+    choices = []
+    for code, native, name in LANGUAGE_NAMES:
+        shown = str(name)
+        choices.append(SelectChoice(code, native if shown == native else f"{native} — {shown}"))
+    return choices
+
+
+def role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("panelist", str(_l("Panelist"))),
+        SelectChoice("moderator", str(_l("Moderator"))),
+        SelectChoice("scribe", str(_l("Scribe"))),
+    ]
 
 
 @cache
@@ -71,55 +81,60 @@ def timezone_choices() -> list[SelectChoice]:
 
 
 class EventForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     slug = StringField(
-        "Web address name",
+        _l("Web address name"),
         validators=[Optional(), Length(max=SLUG_MAX)],
-        description="Used in links such as /e/telegram-panel. Leave empty to make one from the title.",
+        description=_l("Used in links such as /e/telegram-panel. Leave empty to make one from the title."),
     )
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=SUMMARY_MAX)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)])
     starts_at = DateTimeLocalField(
-        "Starts at (local time at the venue)",
+        _l("Starts at (local time at the venue)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[InputRequired(message="Enter the date and time the debate starts.")],
+        validators=[InputRequired(message=_l("Enter the date and time the debate starts."))],
     )
-    timezone = SelectField("Time zone", choices=[], validate_choice=True)
-    language = SelectField("Language of the debate", choices=LANGUAGES)
-    venue = StringField("Venue", validators=[Optional(), Length(max=VENUE_MAX)])
-    online_url = StringField("Online link", validators=[Optional(), Length(max=URL_MAX)])
-    host_name = StringField("Host organisation", validators=[DataRequired(), Length(max=NAME_MAX)])
-    host_website = StringField("Host website", validators=[Optional(), Length(max=URL_MAX)])
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=True)
+    language = SelectField(_l("Language of the debate"), choices=[])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=VENUE_MAX)])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=URL_MAX)])
+    host_name = StringField(_l("Host organisation"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    host_website = StringField(_l("Host website"), validators=[Optional(), Length(max=URL_MAX)])
     host_about = TextAreaField(
-        "About the host",
+        _l("About the host"),
         validators=[Optional(), Length(max=ABOUT_MAX)],
-        description="Printed at the end of the published record.",
+        description=_l("Printed at the end of the published record."),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+        self.language.choices = language_choices()
 
 
 class ParticipantForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    display_name = StringField("Full name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    role = SelectField(_l("Role"), choices=[])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     short_name = StringField(
-        "Short name",
+        _l("Short name"),
         validators=[Optional(), Length(max=SHORT_NAME_MAX)],
-        description="How the record refers to them, e.g. “Kimmy”. Defaults to the full name.",
+        description=_l("How the record refers to them, e.g. “Kimmy”. Defaults to the full name."),
     )
-    affiliation = StringField("Affiliation", validators=[Optional(), Length(max=AFFILIATION_MAX)])
+    affiliation = StringField(_l("Affiliation"), validators=[Optional(), Length(max=AFFILIATION_MAX)])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
 
 
 class QuestionForm(FlaskForm):
-    text = TextAreaField("Question", validators=[DataRequired(), Length(max=QUESTION_MAX)])
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=QUESTION_MAX)])
 
 
 class MoveForm(FlaskForm):
     """Move an item: either a direction (up/down) or a target position."""
 
     direction = HiddenField(validators=[Optional()])
-    position = IntegerField("Position", validators=[Optional(), NumberRange(min=1, max=1000)])
+    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=1, max=1000)])
 
 
 class StatusForm(FlaskForm):
@@ -127,18 +142,20 @@ class StatusForm(FlaskForm):
 
 
 class AudienceSettingsForm(FlaskForm):
-    questions_enabled = BooleanField("The audience may send questions")
+    questions_enabled = BooleanField(_l("The audience may send questions"))
     premoderation = BooleanField(
-        "Pre-moderation", description="Questions wait for a moderator's approval before they appear."
+        _l("Pre-moderation"), description=_l("Questions wait for a moderator's approval before they appear.")
     )
     word_list = TextAreaField(
-        "Word list",
+        _l("Word list"),
         validators=[Optional(), Length(max=ABOUT_MAX)],
-        description="One word or phrase per line. Questions containing one are held for review instead of "
-        "published. Latin-letter words match whole words; other scripts match anywhere.",
+        description=_l(
+            "One word or phrase per line. Questions containing one are held for review instead of "
+            "published. Latin-letter words match whole words; other scripts match anywhere."
+        ),
     )
     report_threshold = IntegerField(
-        "Hide a question after this many reports",
+        _l("Hide a question after this many reports"),
         validators=[InputRequired(), NumberRange(min=1, max=1000)],
-        description="It stays hidden until a moderator decides.",
+        description=_l("It stays hidden until a moderator decides."),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import segno
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -44,11 +45,12 @@ def issue_invitation(event_id: int, participant_id: int) -> Response:
     person = panel.owned_participant(session, current_user, event_id, participant_id)
     if person.id in invitations.active_invitations(session, event_id):
         asked = require_confirmation(
-            f"Replace the invitation link of {person.display_name}?",
-            button="Replace the link",
+            _("Replace the invitation link of %(name)s?", name=person.display_name),
+            button=_("Replace the link"),
             cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
-            explanation="The link given out so far stops working at once, and screens opened with it "
-            "are closed.",
+            explanation=_(
+                "The link given out so far stops working at once, and screens opened with it are closed."
+            ),
         )
         if asked:
             return asked
@@ -65,17 +67,19 @@ def issue_panel_invitations(event_id: int) -> Response:
     renew = request.form.get("renew") == "1"
     if renew:
         asked = require_confirmation(
-            "Renew everyone's invitation link?",
-            button="Renew all links",
+            _("Renew everyone's invitation link?"),
+            button=_("Renew all links"),
             cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
-            explanation="Every link given out so far stops working at once, and screens opened with them "
-            "are closed. You will have to pass the new links on to everyone.",
+            explanation=_(
+                "Every link given out so far stops working at once, and screens opened with them are closed. "
+                "You will have to pass the new links on to everyone."
+            ),
         )
         if asked:
             return asked
     result = invitations.issue_panel_invitations(session, current_user, event_id, renew=renew)
     if not result.issued and not result.kept:
-        flash("There is no one on the panel yet. Add the moderator, panelists and scribes first.", "info")
+        flash(_("There is no one on the panel yet. Add the moderator, panelists and scribes first."), "info")
         return redirect(url_for(".event_overview", event_id=event_id) + "#panel", code=303)
     page = render_template(
         "setup/invitations_issued.html",
@@ -92,16 +96,19 @@ def revoke_invitation(event_id: int, participant_id: int) -> Response:
     session = get_session()
     person = panel.owned_participant(session, current_user, event_id, participant_id)
     asked = require_confirmation(
-        f"Revoke the invitation link of {person.display_name}?",
-        button="Revoke link",
+        _("Revoke the invitation link of %(name)s?", name=person.display_name),
+        button=_("Revoke link"),
         cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
-        explanation="The link stops working at once and screens opened with it are closed. "
-        "You can create a new link afterwards.",
+        explanation=_(
+            "The link stops working at once and screens opened with it are closed. "
+            "You can create a new link afterwards."
+        ),
     )
     if asked:
         return asked
     revoked = invitations.revoke_invitation(session, current_user, event_id, participant_id)
     flash(
-        "The invitation link no longer works." if revoked else "There was no working link to revoke.", "info"
+        _("The invitation link no longer works.") if revoked else _("There was no working link to revoke."),
+        "info",
     )
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -84,7 +86,7 @@ def new_event() -> Response | tuple[str, int]:
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/event_form.html", form, event=None, failed=True)
-        flash("Event created as a draft. Now add the panel and the questions.", "success")
+        flash(_("Event created as a draft. Now add the panel and the questions."), "success")
         return redirect(url_for(".event_overview", event_id=event.id))
     return render_form("setup/event_form.html", form, event=None)
 
@@ -123,7 +125,7 @@ def edit_event(event_id: int) -> Response | tuple[str, int]:
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/event_form.html", form, event=event, failed=True)
-        flash("Event details saved.", "success")
+        flash(_("Event details saved."), "success")
         return redirect(url_for(".event_overview", event_id=event_id))
     return render_form("setup/event_form.html", form, event=event)
 
@@ -133,16 +135,17 @@ def delete_event(event_id: int) -> Response:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
     asked = require_confirmation(
-        f"Delete “{event.title}” and everything in it?",
-        button="Delete the draft event",
+        _("Delete “%(title)s” and everything in it?", title=event.title),
+        button=_("Delete the draft event"),
         cancel_url=url_for(".event_overview", event_id=event_id),
-        explanation="The panel, the agenda and the prepared answers are deleted with it. "
-        "This cannot be undone.",
+        explanation=_(
+            "The panel, the agenda and the prepared answers are deleted with it. This cannot be undone."
+        ),
     )
     if asked:
         return asked
     events.delete_event(session, current_user, event_id)
-    flash("The draft event was deleted.", "info")
+    flash(_("The draft event was deleted."), "info")
     return redirect(url_for(".my_events"))
 
 
@@ -153,16 +156,20 @@ def change_status(event_id: int) -> Response:
     try:
         status = EventStatus(form.status.data)
     except ValueError:
-        raise InvalidInput("Unknown event status.") from None
+        raise InvalidInput(_("Unknown event status.")) from None
     events.change_status(get_session(), current_user, event_id, status)
-    flash(f"The event is now {status.value}.", "success")
+    done = {
+        EventStatus.SCHEDULED: _("The event is now scheduled."),
+        EventStatus.DRAFT: _("The event is a draft again."),
+    }
+    flash(done.get(status) or _("The event's status was changed."), "success")
     return redirect(url_for(".event_overview", event_id=event_id))
 
 
 def _require_valid(form: MoveForm | StatusForm) -> None:
     if not form.validate_on_submit():
-        messages = [m for errors in form.errors.values() for m in errors]
-        raise InvalidInput(" ".join(messages) or "The request was incomplete.")
+        messages = [str(m) for errors in form.errors.values() for m in errors]
+        raise InvalidInput(" ".join(messages) or _("The request was incomplete."))
 
 
 # --- panel -----------------------------------------------------------------------------------------
@@ -181,7 +188,12 @@ def new_participant(event_id: int) -> Response | tuple[str, int]:
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/participant_form.html", form, event=event, person=None, failed=True)
-        flash(f"{person.display_name} added as {person.role.value}.", "success")
+        added = {
+            ParticipantRole.MODERATOR: _("%(name)s added as moderator.", name=person.display_name),
+            ParticipantRole.PANELIST: _("%(name)s added as panelist.", name=person.display_name),
+            ParticipantRole.SCRIBE: _("%(name)s added as scribe.", name=person.display_name),
+        }
+        flash(added[person.role], "success")
         return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
     return render_form("setup/participant_form.html", form, event=event, person=None)
 
@@ -202,7 +214,7 @@ def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/participant_form.html", form, event=event, person=person, failed=True)
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
     return render_form("setup/participant_form.html", form, event=event, person=person)
 
@@ -212,15 +224,15 @@ def delete_participant(event_id: int, participant_id: int) -> Response:
     session = get_session()
     person = panel.owned_participant(session, current_user, event_id, participant_id)
     asked = require_confirmation(
-        f"Remove {person.display_name} from the panel?",
-        button="Remove",
+        _("Remove %(name)s from the panel?", name=person.display_name),
+        button=_("Remove"),
         cancel_url=url_for(".event_overview", event_id=event_id) + "#panel",
-        explanation="Their invitation link stops working and their open screens are closed.",
+        explanation=_("Their invitation link stops working and their open screens are closed."),
     )
     if asked:
         return asked
     panel.remove_participant(session, current_user, event_id, participant_id)
-    flash("Removed from the panel.", "info")
+    flash(_("Removed from the panel."), "info")
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
 
@@ -230,7 +242,7 @@ def move_participant(event_id: int, participant_id: int) -> Response:
     _require_valid(form)
     offset = {"up": -1, "down": 1}.get(form.direction.data or "")
     if offset is None:
-        raise InvalidInput("Say whether to move up or down.")
+        raise InvalidInput(_("Say whether to move up or down."))
     panel.move_participant(get_session(), current_user, event_id, participant_id, offset)
     return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
 
@@ -243,7 +255,10 @@ def _warn_if_repeated(event_id: int, question_id: int) -> None:
     twins = agenda.duplicate_wordings(questions).get(question_id)
     if twins:
         positions = ", ".join(str(p) for p in twins)
-        flash(f"Careful: this question has the same wording as question {positions}.", "warning")
+        flash(
+            _("Careful: this question has the same wording as question %(numbers)s.", numbers=positions),
+            "warning",
+        )
 
 
 @bp.route("/<id:event_id>/agenda/new", methods=["GET", "POST"])
@@ -257,7 +272,7 @@ def new_question(event_id: int) -> Response | tuple[str, int]:
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/question_form.html", form, event=event, question=None, failed=True)
-        flash(f"Question {question.position} added.", "success")
+        flash(_("Question %(number)s added.", number=question.position), "success")
         _warn_if_repeated(event_id, question.id)
         return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
     return render_form("setup/question_form.html", form, event=event, question=None)
@@ -275,7 +290,7 @@ def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/question_form.html", form, event=event, question=question, failed=True)
-        flash(f"Question {question.position} saved.", "success")
+        flash(_("Question %(number)s saved.", number=question.position), "success")
         _warn_if_repeated(event_id, question.id)
         return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
     return render_form("setup/question_form.html", form, event=event, question=question)
@@ -288,19 +303,31 @@ def delete_question(event_id: int, question_id: int) -> Response:
     filed = agenda.count_answers(session, event_id).get(question.id, 0)
     asked = require_confirmation(
         (
-            f"Delete question {question.position} and the {filed} answer(s) filed under it?"
+            ngettext(
+                "Delete question %(number)s and the %(num)s answer filed under it?",
+                "Delete question %(number)s and the %(num)s answers filed under it?",
+                filed,
+                number=question.position,
+            )
             if filed
-            else f"Delete question {question.position}?"
+            else _("Delete question %(number)s?", number=question.position)
         ),
-        button="Delete the question",
+        button=_("Delete the question"),
         cancel_url=url_for(".event_overview", event_id=event_id) + "#agenda",
         explanation=question.text,
     )
     if asked:
         return asked
     dropped = agenda.remove_question(session, current_user, event_id, question_id)
-    suffix = f" with {dropped} answer(s) filed under it" if dropped else ""
-    flash(f"Question deleted{suffix}.", "info")
+    if dropped:
+        message = ngettext(
+            "Question deleted with %(num)s answer filed under it.",
+            "Question deleted with %(num)s answers filed under it.",
+            dropped,
+        )
+    else:
+        message = _("Question deleted.")
+    flash(message, "info")
     return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
 
 
@@ -315,7 +342,7 @@ def move_question(event_id: int, question_id: int) -> Response:
     elif form.direction.data in {"up", "down"}:
         target = question.position + (-1 if form.direction.data == "up" else 1)
     else:
-        raise InvalidInput("Give a position or a direction to move the question.")
+        raise InvalidInput(_("Give a position or a direction to move the question."))
     agenda.move_question(session, current_user, event_id, question_id, target)
     return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
 
@@ -351,7 +378,7 @@ def audience_settings(event_id: int) -> Response | tuple[str, int]:
         except DomainError as error:
             attach_error(form, error)
             return render_form("setup/audience.html", form, event=event, log=[], failed=True)
-        flash("Audience settings saved.", "success")
+        flash(_("Audience settings saved."), "success")
         return redirect(url_for(".audience_settings", event_id=event_id))
     return render_form(
         "setup/audience.html", form, event=event, log=moderation_log.entries(session, current_user, event_id)

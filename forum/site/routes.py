@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -34,9 +35,15 @@ def short_join(code: str) -> Response:
     if event is None or event.status == EventStatus.DRAFT:
         shown = code.strip()[:12]
         if shown:
-            flash(f"No event has the code “{shown}”. Check the code on the screen and type it here.", "error")
+            flash(
+                _(
+                    "No event has the code “%(code)s”. Check the code on the screen and type it here.",
+                    code=shown,
+                ),
+                "error",
+            )
         else:
-            flash("This link has no event code. Type the code shown on the screen in the room.", "error")
+            flash(_("This link has no event code. Type the code shown on the screen in the room."), "error")
         return redirect(url_for("site.home", code=shown or None) + "#join", code=303)
     return redirect(url_for("audience.event_page", slug=event.slug), code=303)
 
