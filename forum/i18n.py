@@ -27,7 +27,7 @@ from babel.dates import format_date, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, refresh
 
 LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English"}
 DEFAULT_LANGUAGE = "en"
@@ -153,6 +153,9 @@ def language_links() -> list[dict[str, Any]]:
 def init_app(app: Flask) -> None:
     compile_catalogues()
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    # Flask-Babel keeps the chosen language on ``g``; a request made inside an app context that is already
+    # open (the CLI, tests) shares that ``g``, so each request chooses again.
+    app.before_request(refresh)
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_time, "local_clock")
     app.add_template_filter(local_datetime, "local_datetime")
