@@ -186,3 +186,38 @@ def test_the_reference_summary_imports_and_exports_with_the_same_structure(
     assert again.moderators[0].name == "Jun-jjang" and [p.name for p in again.panelists] == [
         p.name for p in original.panelists
     ]
+
+
+def test_a_korean_events_export_imports_back_with_the_same_structure(
+    app, runner, make_organizer, client, db_session
+):
+    """A Korean event's per-panelist .txt uses Korean fixed phrases ("- 사회:", "…의 주요 질문별 답변은",
+    "(서면 답변)"); the importer reads them from the same catalogue and gets the structure back."""
+    if not REFERENCE.exists():
+        pytest.skip("the reference summary is not beside the project")
+    organizer = make_organizer()
+    original = parse_summary(REFERENCE.read_text(encoding="utf-8"))
+    result = runner.invoke(
+        args=["forum", "import", str(REFERENCE), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
+    )
+    assert result.exit_code == 0, result.output
+    event = db_session.scalar(select(Event))
+    event.language = "ko"
+    db_session.commit()
+    client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
+    client.post(f"/manage/{event.id}/record/publish")
+    english_reader = app.test_client()
+    exported = english_reader.get(
+        f"/archive/{event.slug}/panelists/kimmy.txt", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "- 사회: " in exported and "Kimmy의 주요 질문별 답변은" in exported
+    assert "2024년 11월 23일" in exported and "Here are" not in exported
+    with app.test_request_context():
+        again = parse_summary(exported)
+    assert again.questions == original.questions
+    assert [t for *_, t in again.said] == [t for *_, t in original.said]
+    assert again.moderators[0].name == "Jun-jjang"
+    assert [p.name for p in again.panelists] == [p.name for p in original.panelists]
+    assert again.host == original.host and again.about_host == original.about_host
+    assert again.title == event.title and str(again.when) == "2024-11-23"
+    assert again.delivery == original.delivery

@@ -233,3 +233,39 @@ def test_a_document_published_before_the_distinction_still_renders(app, client, 
     assert pdf.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.get_data())).pages)
     assert WRITTEN in text and "written answer" not in text
+
+
+def test_a_korean_events_plain_text_marks_are_korean_and_an_import_keeps_them(
+    app, client, runner, both_ways, tmp_path
+):
+    with app.app_context(), unit_of_work() as session:
+        session.get(Event, both_ways.event.id).language = "ko"
+    _sign_in(client, both_ways)
+    _publish(client, both_ways.event.id)
+    reader, slug = app.test_client(), both_ways.event.slug
+    exported = reader.get(f"/archive/{slug}/panelists/kimmy.txt", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    lines = exported.splitlines()
+    first = lines.index(f"1. {both_ways.questions[0].text}")
+    assert lines[first + 1 : first + 3] == [f"(서면 답변) {WRITTEN}", f"(세션 중 발언) {SAID}"]
+    with app.test_request_context():
+        parsed = parse_summary(exported)
+    assert [t for *_, t in parsed.said] == [WRITTEN, SAID, ONLY_SAID]
+    assert parsed.delivery == {0: "written", 1: "said"}
+    path = tmp_path / "kimmy-ko.txt"
+    path.write_text(exported, encoding="utf-8")
+    result = runner.invoke(args=["forum", "import", str(path), "--timezone", "Asia/Seoul"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), unit_of_work() as session:
+        imported = session.scalar(select(Event).where(Event.id != both_ways.event.id))
+        sources = {
+            c.text: c.source
+            for c in session.scalars(select(Contribution).where(Contribution.event_id == imported.id))
+        }
+        assert imported.title == both_ways.event.title
+    assert sources == {
+        WRITTEN: ContributionSource.PREPARED,
+        SAID: ContributionSource.LIVE,
+        ONLY_SAID: ContributionSource.IMPORTED,
+    }

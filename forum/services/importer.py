@@ -6,7 +6,9 @@ Two layouts are understood:
   "- Moderation: …" and "- Panelist: Name (Affiliation), …", "Here are <name>'s answers …", numbered
   questions each followed by answer paragraphs, and "*About the host: …" at the end. An answer whose
   first paragraph opens with "(written answer)" or "(said in the session)" — as this platform's own
-  export marks them — keeps that distinction: it is stored as a prepared or a live contribution;
+  export marks them — keeps that distinction: it is stored as a prepared or a live contribution. The same
+  layout in every language the interface speaks is understood too (this platform's Korean exports), by
+  reading the fixed phrases from the translation catalogues the exports are written with;
 * a **speaker-labelled transcript**, as captioned conference transcripts are written: lines such as
   ``>> NAME: text`` or ``Name: text``, where a line without a label continues the previous speaker.
   The moderator's remarks that ask something become the agenda questions.
@@ -19,8 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from forum import i18n
 from forum.errors import InvalidInput
 from forum.models import Contribution, ContributionKind, ContributionSource, Event, Organizer
 from forum.services import agenda, events, panel
@@ -56,10 +60,6 @@ _RESIDUE = re.compile(r"^\s*\d+\s+comments?\b", re.IGNORECASE)
 _SPEAKER = re.compile(r"^\s*(?:>>\s*)?([^\W\d][\w .'’\-()]{0,48}?)\s*:\s+(.*)$")
 _CAPTION_TURN = re.compile(r"^\s*>>\s*(.*)$")
 # The marks of forum/archive/formats.py's plain text: "(written answer) First paragraph …".
-_DELIVERY_MARK = re.compile(
-    r"^\s*\((" + "|".join(re.escape(label) for label in DELIVERY_LABELS.values()) + r")\)\s*(.*)$",
-    re.IGNORECASE,
-)
 _MARKED = {label.casefold(): code for code, label in DELIVERY_LABELS.items()}
 _SOURCE_OF = {code: source for source, code in DELIVERY.items()}
 
@@ -110,7 +110,63 @@ def _split_people(value: str) -> list[Person]:
     return parsed
 
 
+@dataclass
+class _Phrases:
+    """The summary layout's fixed phrases in one language, as patterns (from the exports' own messages)."""
+
+    intro: re.Pattern[str]
+    moderation: re.Pattern[str]
+    panelists: re.Pattern[str]
+    answers_of: re.Pattern[str]
+    about: re.Pattern[str]
+    marks: dict[str, str]  # shown delivery label (casefolded) -> "said" / "written"
+
+
+def _pattern(message: str) -> re.Pattern[str]:
+    """A translated message with ``%(name)s`` placeholders as a pattern with named groups."""
+    escaped = re.escape(message.strip())
+    pattern = re.sub(r"%\\\((\w+)\\\)s", lambda m: f"(?P<{m.group(1)}>.+?)", escaped)
+    return re.compile(r"^\s*" + pattern + r"\s*$", re.IGNORECASE)
+
+
+def _phrases() -> list[_Phrases]:
+    """The layout in each catalogue language other than English (whose patterns above are more lenient)."""
+    found = []
+    for code in i18n.LANGUAGES:
+        if code == i18n.DEFAULT_LANGUAGE:
+            continue
+        with i18n.in_language(code):
+            answers = gettext(
+                "Here are %(name)s's answers to the main questions discussed during the debate:"
+            )
+            if answers.startswith("Here are"):
+                continue  # no catalogue (outside an app): nothing beyond English to read
+            found.append(
+                _Phrases(
+                    intro=_pattern(
+                        gettext(
+                            "On %(date)s, %(person)s took part as a panelist in the discussion “%(title)s” "
+                            "hosted by “%(host)s”."
+                        )
+                    ),
+                    moderation=_pattern(gettext("- Moderation: %(names)s")),
+                    panelists=_pattern(gettext("- Panelist: %(names)s")),
+                    answers_of=_pattern(answers),
+                    about=_pattern(gettext("*About the host: %(text)s")),
+                    marks={gettext(label).casefold(): code for code, label in DELIVERY_LABELS.items()},
+                )
+            )
+    return found
+
+
+def _korean_date(text: str) -> date | None:
+    match = re.search(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일", text)
+    return date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
 def _date(text: str) -> date | None:
+    if found := _korean_date(text):
+        return found
     lowered = text.lower()
     match = re.search(r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})", lowered)
     if match:
@@ -139,19 +195,53 @@ def _who_answers(name: str, intro: str, panelists: list[Person]) -> Person:
     raise InvalidInput(f"Cannot tell which panelist “{name}” is; name them with --speaker.")
 
 
+def _panel_people(
+    line: str, english: re.Pattern[str] | None, language: _Phrases | None
+) -> tuple[bool, str] | None:
+    """(is it the moderators' line, the names) for a "- Moderation: …" / "- Panelist: …" line."""
+    if english is not None and (people := english.match(line)):
+        return people.group(1).lower().startswith("moderat"), people.group(2)
+    if language is not None:
+        if people := language.moderation.match(line):
+            return True, people.group("names")
+        if people := language.panelists.match(line):
+            return False, people.group("names")
+    return None
+
+
 def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
     """Parse the numbered question/answer layout of a panel summary."""
     record = ParsedRecord(layout="summary")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    has_intro = not (
-        _NUMBERED.match(lines[first]) or _PANEL_LINE.match(lines[first]) or _ANSWERS_OF.match(lines[first])
+    phrases = _phrases()
+    # The language the summary is written in: the one whose fixed phrases it uses, else English.
+    language = next(
+        (p for p in phrases if any(p.answers_of.match(line) or p.moderation.match(line) for line in lines)),
+        None,
     )
+    marks = {**_MARKED, **(language.marks if language else {})}
+    delivery_mark = re.compile(
+        r"^\s*\((" + "|".join(re.escape(label) for label in marks) + r")\)\s*(.*)$", re.IGNORECASE
+    )
+    panel_line = _PANEL_LINE if language is None else None
+    answers_of = language.answers_of if language else _ANSWERS_OF
+    about_line = language.about if language else _ABOUT
+    opening = (
+        _NUMBERED.match(lines[first])
+        or _panel_people(lines[first], _PANEL_LINE, language) is not None
+        or answers_of.match(lines[first])
+    )
+    has_intro = not opening
     intro = lines[first] if has_intro else ""
-    quoted = [a or b for a, b in _QUOTED.findall(intro)]
-    hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
-    record.host = hosted.group(1).strip().rstrip(".") if hosted else None
-    record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
+    shaped = language.intro.match(intro) if language and intro else None
+    if shaped:
+        record.host, record.title = shaped.group("host").strip(), shaped.group("title").strip()
+    else:
+        quoted = [a or b for a, b in _QUOTED.findall(intro)]
+        hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
+        record.host = hosted.group(1).strip().rstrip(".") if hosted else None
+        record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
     record.when = _date(intro)
     answering, current, about = None, -1, None
     # per question: the answers, each as (delivery or None, paragraphs); a mark starts a new answer
@@ -159,12 +249,12 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
     for line in lines[first + 1 if has_intro else first :]:
         if not line.strip() or _RESIDUE.match(line):
             continue
-        if (people := _PANEL_LINE.match(line)) and current < 0:
-            group = record.moderators if people.group(1).lower().startswith("moderat") else record.panelists
-            group.extend(_split_people(people.group(2)))
-        elif (who := _ANSWERS_OF.match(line)) and current < 0:
+        if current < 0 and (people := _panel_people(line, panel_line, language)) is not None:
+            moderators, names = people
+            (record.moderators if moderators else record.panelists).extend(_split_people(names))
+        elif (who := answers_of.match(line)) and current < 0:
             answering = who.group(1).strip()
-        elif (host := _ABOUT.match(line)) is not None:
+        elif (host := about_line.match(line)) is not None:
             about = [host.group(1).strip()]
         elif about is not None:
             about.append(line.strip())
@@ -173,9 +263,9 @@ def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
             current = len(record.questions) - 1
             answers.append([])
         elif current >= 0:
-            marked = _DELIVERY_MARK.match(line)
+            marked = delivery_mark.match(line)
             if marked or not answers[current]:
-                answers[current].append((_MARKED[marked.group(1).casefold()] if marked else None, []))
+                answers[current].append((marks[marked.group(1).casefold()] if marked else None, []))
             answers[current][-1][1].append((marked.group(2) if marked else line).strip())
     if about:
         record.about_host = "\n\n".join(p for p in about if p)
