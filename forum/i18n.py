@@ -28,6 +28,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, refresh
+from markupsafe import Markup, escape
 
 LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English"}
 DEFAULT_LANGUAGE = "en"
@@ -57,6 +58,15 @@ def interface_language() -> str:
 def content_language(code: str | None) -> str:
     """A ``lang`` attribute for content written in ``code`` (an event's language), defaulting sensibly."""
     return (code or DEFAULT_LANGUAGE).strip() or DEFAULT_LANGUAGE
+
+
+def as_content(text: Any, code: str | None = None) -> Markup:
+    """Content inside a translated sentence ("%(name)s 님, 환영합니다."), marked for screen readers: with
+    its language when known (an event's), else as words not to translate (a person's name)."""
+    escaped = escape("" if text is None else str(text))
+    if code:
+        return Markup('<span lang="%s">%s</span>') % (content_language(code), escaped)
+    return Markup('<span translate="no">%s</span>') % escaped
 
 
 def language_name(code: str | None) -> str:
@@ -160,6 +170,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_clock")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(language_name, "language_name")
+    app.add_template_filter(as_content, "as_content")
     app.add_template_filter(content_language, "content_lang")
     app.add_template_filter(localized_number, "number")
     app.jinja_env.globals.update(
@@ -201,9 +212,10 @@ def update_catalogues(project_root: Path, root: Path = TRANSLATIONS) -> None:
             with po_path.open("rb") as handle:
                 catalogue = read_po(handle, locale=code)
             for message in catalogue:
-                if isinstance(message.id, tuple) and not any(message.string):
-                    message.string = message.id
-                elif message.id and not message.string:
+                untranslated = (
+                    not any(message.string) if isinstance(message.id, tuple) else not message.string
+                )
+                if message.id and untranslated:
                     message.string = message.id
             partial = po_path.with_suffix(".po.tmp")
             with partial.open("wb") as handle:
