@@ -4,6 +4,7 @@ the audience's questions and polls. Audience actions also work as plain form pos
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -76,7 +77,7 @@ def act(slug: str, name: str) -> Response:
     event = events.visible_event(session, slug, None)
     back = url_for(".event_page", slug=slug, sort=request.args.get("sort")) + "#questions"
     if not (name.startswith(("audience.", "poll.vote"))):
-        flash("That is not something the audience can do.", "error")
+        flash(_("That is not something the audience can do."), "error")
         return redirect(back, code=303)
     actor, payload = _actor(event), request.form.to_dict()
     return form_action(

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,7 +30,10 @@ log = logging.getLogger(__name__)
 # Who is behind each connection of this process (connections never move between processes).
 _actors: dict[str, LiveActor] = {}
 
-SERVER_ERROR = {"code": "server_error", "message": "Something went wrong on the server; nothing was changed."}
+
+def server_error() -> dict[str, str]:
+    """The refusal for a failure of ours, in the language of whoever is connected."""
+    return {"code": "server_error", "message": _("Something went wrong on the server; nothing was changed.")}
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -81,7 +85,8 @@ def on_connect(auth: Any = None) -> None:
         # Refuse clearly rather than leave the client waiting for a connection that never comes.
         log.exception("live connection failed")
         _actors.pop(request.sid, None)
-        raise ConnectionRefusedError(SERVER_ERROR["message"], SERVER_ERROR) from None
+        refusal = server_error()
+        raise ConnectionRefusedError(refusal["message"], refusal) from None
     send_snapshot(snapshot, request.sid)
 
 
@@ -98,7 +103,7 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
     """Perform an action for this connection and describe the outcome for the ack callback."""
     actor = current_actor()
     if actor is None:
-        return {"ok": False, "error": {"code": "not_joined", "message": "Connect with an event first."}}
+        return {"ok": False, "error": {"code": "not_joined", "message": _("Connect with an event first.")}}
     try:
         with unit_of_work() as session:
             live_access.confirm(session, actor)
@@ -112,7 +117,7 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
         return {"ok": False, "error": COMMIT_CONFLICT.to_dict()}
     except Exception:
         log.exception("live action %s failed", name)
-        return {"ok": False, "error": SERVER_ERROR}
+        return {"ok": False, "error": server_error()}
     return {"ok": True, "result": result, "message": done_message(name, result)}
 
 

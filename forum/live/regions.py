@@ -143,8 +143,12 @@ def _region_messages(template_folder: str) -> tuple[tuple[str, str | None], ...]
     found: set[tuple[str, str | None]] = set()
     for source in region_sources(template_folder).values():
         for _line, function, message in current_app.jinja_env.extract_translations(source):
+            # A call with variables comes as a tuple: (message, None, …) for ``_``, (singular, plural, …)
+            # for ``ngettext``.
             if function == "ngettext" and isinstance(message, tuple):
                 found.add((str(message[0]), str(message[1])))
+            elif isinstance(message, tuple) and isinstance(message[0], str):
+                found.add((message[0], None))
             elif isinstance(message, str):
                 found.add((message, None))
     return tuple(sorted(found, key=lambda pair: (pair[0], pair[1] or "")))
@@ -250,6 +254,7 @@ def page_context(
         "sorts": SORTS,
         "links": links or {},
         "messages": client_messages(),
+        "word_list_reason": audience_questions.WORD_LIST_REASON,
         "catalogue": catalogue(),
     }
     return {"s": state, "ui": ui, "local": local or {}, "now": state["server_time"]}

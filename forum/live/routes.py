@@ -7,13 +7,14 @@ JavaScript. Console buttons are plain forms that post to the same actions the so
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum.confirm import require_confirmation
 from forum.db import get_session
 from forum.live import actions, regions
-from forum.live.messages import ASK_FIRST, done_message
+from forum.live.messages import ask_first, done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
 from forum.services import events, invitations, live_access, live_view
@@ -69,7 +70,7 @@ def invite_console(token: str) -> Response | str:
 def _perform(actor: LiveActor, name: str, back: str) -> Response:
     """Run a console action posted by a plain form, then go back to the console (303). A form that asks
     first (``ask_first``) gets the question on a page until the post says it is confirmed."""
-    ask = ASK_FIRST.get(name) if request.form.get("ask_first") else None
+    ask = ask_first(name) if request.form.get("ask_first") else None
     if ask:
         asked = require_confirmation(
             ask["question"], button=ask["button"], cancel_url=back, explanation=ask["detail"]
@@ -121,9 +122,12 @@ def join() -> Response:
     event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
     if event is None or event.status.value == "draft":
         message = (
-            "Type the code shown on the screen in the room."
+            _("Type the code shown on the screen in the room.")
             if not code.strip()
-            else f"No event has the code “{code.strip()[:12]}”. Check the code on the screen and try again."
+            else _(
+                "No event has the code “%(code)s”. Check the code on the screen and try again.",
+                code=code.strip()[:12],
+            )
         )
         flash(message, "error")
         return redirect(url_for("site.home", code=code.strip()[:12]) + "#join", code=303)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,7 @@ def member_for(session: Session, actor: LiveActor) -> AudienceMember:
     """
     if actor.audience_token_hash is None:
         raise PermissionDenied(
-            "Your browser has no audience identity. Allow cookies for this site and reload the page.",
+            _("Your browser has no audience identity. Allow cookies for this site and reload the page."),
             code="no_identity",
         )
     member = find_member(session, actor)
@@ -80,7 +81,7 @@ def member_for(session: Session, actor: LiveActor) -> AudienceMember:
         )
         member = find_member(session, actor)
     if member is None:  # only if the row vanished between the insert and the read (an event deleted)
-        raise NotFound("This event no longer exists.")
+        raise NotFound(_("This event no longer exists."))
     return member
 
 
@@ -88,9 +89,9 @@ def open_room(session: Session, actor: LiveActor) -> Event:
     """The event, while its audience may still act: scheduled or live. Refused once it has ended."""
     event = session.get(Event, actor.event_id)
     if event is None or event.status == EventStatus.DRAFT:
-        raise NotFound("There is no live room for this event.")
+        raise NotFound(_("There is no live room for this event."))
     if event.status not in OPEN_STATUSES:
-        raise Conflict("This event has ended; questions, votes and polls are closed.", code="event_ended")
+        raise Conflict(_("This event has ended; questions, votes and polls are closed."), code="event_ended")
     return event
 
 
@@ -198,7 +199,7 @@ def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> 
     name = clean_text(
         display_name if isinstance(display_name, str) else "",
         field="display_name",
-        label="Your name",
+        label=_("Your name"),
         max_length=NAME_MAX,
         required=False,
     )
@@ -208,7 +209,7 @@ def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> 
 def may_post(member: AudienceMember) -> None:
     """Refuse members a moderator has blocked in this event."""
     if member.blocked_at is not None:
-        raise PermissionDenied("A moderator has stopped you from posting in this event.", code="blocked")
+        raise PermissionDenied(_("A moderator has stopped you from posting in this event."), code="blocked")
 
 
 def count_against_limits(actor: LiveActor, member: AudienceMember, name: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,8 @@ from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
 
 TEXT_MAX = 500
+# Why a question is held, as stored and logged (English, like the log); pages show the terms in their words.
+WORD_LIST_REASON = "matches the word list: "
 REASON_MAX = 200
 EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
 
@@ -85,14 +88,14 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
 def _open_event(session: Session, actor: LiveActor) -> Event:
     event = session.get(Event, actor.event_id)
     if event is None:
-        raise NotFound("This event no longer exists.")
+        raise NotFound(_("This event no longer exists."))
     return event
 
 
 def _screen(event: Event, text: str, name: str | None) -> tuple[QuestionStatus, str | None]:
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     if terms:
-        return QuestionStatus.HELD, "matches the word list: " + ", ".join(terms)
+        return QuestionStatus.HELD, WORD_LIST_REASON + ", ".join(terms)
     return (QuestionStatus.PENDING if event.premoderation else QuestionStatus.APPROVED), None
 
 
@@ -107,9 +110,13 @@ def ask(
     audience_identity.may_post(member)
     event = _open_event(session, actor)
     if not event.questions_enabled:
-        raise Conflict("The organizer has closed audience questions for this event.", code="questions_closed")
+        raise Conflict(
+            _("The organizer has closed audience questions for this event."), code="questions_closed"
+        )
     audience_identity.count_against_limits(actor, member, "question")
-    text, name = audience_identity.clean_post(text, display_name, label="Your question", max_length=TEXT_MAX)
+    text, name = audience_identity.clean_post(
+        text, display_name, label=_("Your question"), max_length=TEXT_MAX
+    )
     status, held_reason = _screen(event, text, name)
     item = AudienceQuestion(
         event_id=event.id,
@@ -131,9 +138,9 @@ def ask(
 def _own(session: Session, member: AudienceMember, question_id: int) -> AudienceQuestion:
     item = session.get(AudienceQuestion, question_id)
     if item is None or item.member_id != member.id:
-        raise NotFound("You have no question with that number.")
+        raise NotFound(_("You have no question with that number."))
     if item.status not in EDITABLE:
-        raise Conflict("Only questions still waiting for a moderator can be changed.", code="not_editable")
+        raise Conflict(_("Only questions still waiting for a moderator can be changed."), code="not_editable")
     return item
 
 
@@ -145,7 +152,7 @@ def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, dis
     audience_identity.count_against_limits(actor, member, "question")
     event = _open_event(session, actor)
     item.text, item.display_name = audience_identity.clean_post(
-        text, display_name, label="Your question", max_length=TEXT_MAX
+        text, display_name, label=_("Your question"), max_length=TEXT_MAX
     )
     item.status, item.held_reason = _screen(event, item.text, item.display_name)
     session.flush()
@@ -164,7 +171,7 @@ def withdraw(session: Session, actor: LiveActor, question_id: int) -> None:
 def _visible(session: Session, actor: LiveActor, question_id: int) -> AudienceQuestion:
     item = session.get(AudienceQuestion, question_id)
     if item is None or item.event_id != actor.event_id or item.status not in VISIBLE_STATUSES:
-        raise NotFound("That question is not on the board.")
+        raise NotFound(_("That question is not on the board."))
     return item
 
 
@@ -208,7 +215,7 @@ def report(
     reason = clean_text(
         reason if isinstance(reason, str) else "",
         field="reason",
-        label="Reason",
+        label=_("Reason"),
         max_length=REASON_MAX,
         required=False,
     )

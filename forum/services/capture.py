@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ def _check_capture_allowed(session: Session, event_id: int) -> None:
     event = session.get(Event, event_id)
     if event is None or event.status not in CAPTURE_STATUSES:
         raise Conflict(
-            "Contributions are captured while the session is live or just after it has ended.",
+            _("Contributions are captured while the session is live or just after it has ended."),
             code="not_live",
         )
 
@@ -77,14 +78,14 @@ def add_contribution(
     _check_capture_allowed(session, actor.event_id)
     speaker = session.get(Participant, participant_id)
     if speaker is None or speaker.event_id != actor.event_id or speaker.role == ParticipantRole.SCRIBE:
-        raise NotFound("Choose the panelist or moderator who spoke.")
+        raise NotFound(_("Choose the panelist or moderator who spoke."))
     if question_id is None:
         question_id = live_state(session, actor.event_id).current_question_id
     question = session.get(AgendaQuestion, question_id) if question_id is not None else None
     if question is None or question.event_id != actor.event_id:
-        raise NotFound("Choose a question of this event's agenda.")
+        raise NotFound(_("Choose a question of this event's agenda."))
     cleaned = (
-        clean_text(text, field="text", label="What was said", max_length=ANSWER_MAX, multiline=True) or ""
+        clean_text(text, field="text", label=_("What was said"), max_length=ANSWER_MAX, multiline=True) or ""
     )
     item = Contribution(
         event_id=actor.event_id,
@@ -108,12 +109,12 @@ def edit_contribution(session: Session, actor: LiveActor, contribution_id: int, 
     actor.require(Capability.CAPTURE)
     item = session.get(Contribution, contribution_id)
     if item is None or item.event_id != actor.event_id or item.source != ContributionSource.LIVE:
-        raise NotFound("That contribution is not in this session's record.")
+        raise NotFound(_("That contribution is not in this session's record."))
     event = session.get(Event, actor.event_id)
     if event is not None and event.status == EventStatus.PUBLISHED:
-        raise Conflict("The record is published; corrections go through the publishing editor.")
+        raise Conflict(_("The record is published; corrections go through the publishing editor."))
     cleaned = (
-        clean_text(text, field="text", label="What was said", max_length=ANSWER_MAX, multiline=True) or ""
+        clean_text(text, field="text", label=_("What was said"), max_length=ANSWER_MAX, multiline=True) or ""
     )
     if cleaned == item.text:
         return
@@ -127,7 +128,7 @@ def save_written_answer(session: Session, actor: LiveActor, question_id: int, te
     actor.require(Capability.ANSWER)
     person = session.get(Participant, actor.participant_id)
     if person is None:
-        raise NotFound("Your invitation no longer matches a panelist of this event.")
+        raise NotFound(_("Your invitation no longer matches a panelist of this event."))
     saved = contributions.save_prepared_answer(session, person, question_id, text)
     payload = (
         contributions_payload(session, [saved])[0]

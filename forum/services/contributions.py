@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -78,17 +79,17 @@ def save_prepared_answer(
     An empty text withdraws the answer, with its history (returns None).
     """
     if participant.role != ParticipantRole.PANELIST:
-        raise PermissionDenied("Only panelists write prepared answers.")
+        raise PermissionDenied(_("Only panelists write prepared answers."))
     event = session.get(Event, participant.event_id)
     if event is None or event.status not in PREPARED_ANSWER_STATUSES:
-        raise Conflict("The record of this event is published; ask the organizer to correct it.")
+        raise Conflict(_("The record of this event is published; ask the organizer to correct it."))
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != participant.event_id:
-        raise NotFound("That question is not on this event's agenda.")
+        raise NotFound(_("That question is not on this event's agenda."))
     cleaned = clean_text(
         text,
         field=f"answer_{question_id}",
-        label="Answer",
+        label=_("Answer"),
         max_length=ANSWER_MAX,
         required=False,
         multiline=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -90,9 +91,9 @@ def give_floor(session: Session, actor: LiveActor, participant_id: int) -> None:
     require_live(state)
     person = session.get(Participant, participant_id)
     if person is None or person.event_id != actor.event_id:
-        raise NotFound("That person is not on this event's panel.")
+        raise NotFound(_("That person is not on this event's panel."))
     if person.role == ParticipantRole.SCRIBE:
-        raise InvalidInput("Scribes record the debate; give the floor to a panelist or the moderator.")
+        raise InvalidInput(_("Scribes record the debate; give the floor to a panelist or the moderator."))
     current = open_turn(session, actor.event_id)
     if current is not None and current.participant_id == person.id:
         return

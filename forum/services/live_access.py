@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,10 +37,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 _REFUSALS = {
-    Capability.MODERATE: "Only the moderator or the organizer can do that.",
-    Capability.CAPTURE: "Only a scribe, the moderator or the organizer can record contributions.",
-    Capability.ANSWER: "Only panelists can write answers.",
-    Capability.PARTICIPATE: "Asking, voting and reporting are for the audience.",
+    Capability.MODERATE: _l("Only the moderator or the organizer can do that."),
+    Capability.CAPTURE: _l("Only a scribe, the moderator or the organizer can record contributions."),
+    Capability.ANSWER: _l("Only panelists can write answers."),
+    Capability.PARTICIPATE: _l("Asking, voting and reporting are for the audience."),
 }
 
 
@@ -68,14 +70,14 @@ class LiveActor:
     def require(self, capability: Capability) -> None:
         """Refuse with a clear message unless this actor's role carries ``capability``."""
         if capability not in self.capabilities:
-            raise PermissionDenied(_REFUSALS[capability])
+            raise PermissionDenied(str(_REFUSALS[capability]))
 
 
 def _open_event(event: Event | None, viewer: Organizer | None) -> Event:
     if event is None or (
         event.status == EventStatus.DRAFT and (viewer is None or viewer.id != event.organizer_id)
     ):
-        raise NotFound("There is no live room for this event.")
+        raise NotFound(_("There is no live room for this event."))
     return event
 
 
@@ -134,14 +136,14 @@ def resolve_actor(
         invitation = invitations.invitation_for_token(session, invite_token)
         person = invitation.participant
         if slug and session.scalar(select(Event.slug).where(Event.id == person.event_id)) != slug:
-            raise PermissionDenied("This invitation belongs to another event.")
+            raise PermissionDenied(_("This invitation belongs to another event."))
         return participant_actor(person, invitation.id)
     event = _open_event(event_by_slug_or_code(session, slug=slug), organizer)
     if organizer is not None and organizer.id == event.organizer_id:
         return organizer_actor(organizer, event)
     if audience_token_malformed:
         raise InvalidInput(
-            "Your audience identity is not valid. Open the event page again to get a new one.",
+            _("Your audience identity is not valid. Open the event page again to get a new one."),
             code="invalid_identity",
             fields={"audience": "Use 22 to 128 letters, digits, '-' or '_'."},
         )
@@ -167,6 +169,6 @@ def confirm(session: Session, actor: LiveActor) -> None:
         or person.role.value != actor.role
     ):
         raise PermissionDenied(
-            "Your invitation link was withdrawn or your role changed. Ask the organizer for a new link.",
+            _("Your invitation link was withdrawn or your role changed. Ask the organizer for a new link."),
             code="access_revoked",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,9 +45,9 @@ def record_event_status(session: Session, event: Event) -> None:
 def require_live(state: LiveState) -> None:
     """Refuse unless the session is running."""
     if state.started_at is None:
-        raise Conflict("The session has not started yet.", code="not_live")
+        raise Conflict(_("The session has not started yet."), code="not_live")
     if state.ended_at is not None:
-        raise Conflict("The session has ended.", code="not_live")
+        raise Conflict(_("The session has ended."), code="not_live")
 
 
 def revision_counts(session: Session, contribution_ids: list[int]) -> dict[int, int]:

@@ -3,6 +3,7 @@ write the moderator's prompt, switch the audience's transcript feed."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ from forum.services.moderation_log import log_action
 def _event(session: Session, actor: LiveActor) -> Event:
     event = session.get(Event, actor.event_id)
     if event is None:
-        raise NotFound("This event no longer exists.")
+        raise NotFound(_("This event no longer exists."))
     return event
 
 
@@ -59,14 +60,14 @@ def start_session(session: Session, actor: LiveActor) -> None:
     event = _event(session, actor)
     state = live_state(session, event.id, lock=True)
     if event.status == EventStatus.LIVE:
-        raise Conflict("The session is already live.", code="already_live")
+        raise Conflict(_("The session is already live."), code="already_live")
     if event.status == EventStatus.PUBLISHED:
-        raise Conflict("The record of this event is published; the session cannot be reopened.")
+        raise Conflict(_("The record of this event is published; the session cannot be reopened."))
     if event.status == EventStatus.DRAFT:
-        raise Conflict("The organizer has not scheduled this event yet; it cannot go live as a draft.")
+        raise Conflict(_("The organizer has not scheduled this event yet; it cannot go live as a draft."))
     problems = readiness_problems(session, event)
     if problems:
-        raise Conflict("The event is not ready to go live: " + " ".join(problems))
+        raise Conflict(_("The event is not ready to go live: %(problems)s", problems=" ".join(problems)))
     now = utcnow()
     state.started_at = state.started_at or now
     state.ended_at = None
@@ -101,7 +102,7 @@ def goto_question(session: Session, actor: LiveActor, question_id: int) -> None:
     require_live(state)
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != actor.event_id:
-        raise NotFound("That question is not on this event's agenda.")
+        raise NotFound(_("That question is not on this event's agenda."))
     if state.current_question_id == question.id:
         return
     state.current_question_id = question.id
@@ -131,7 +132,7 @@ def step_question(session: Session, actor: LiveActor, step: int) -> None:
     target = index + step
     if not 0 <= target < len(ids):
         raise Conflict(
-            "There is no next question." if step > 0 else "This is the first question.",
+            _("There is no next question.") if step > 0 else _("This is the first question."),
             code="no_such_question",
         )
     goto_question(session, actor, ids[target])
@@ -142,7 +143,9 @@ def add_question_live(session: Session, actor: LiveActor, text: str, *, make_cur
     actor.require(Capability.MODERATE)
     state = live_state(session, actor.event_id, lock=True)
     require_live(state)
-    cleaned = clean_text(text, field="text", label="Question", max_length=QUESTION_MAX, multiline=True) or ""
+    cleaned = (
+        clean_text(text, field="text", label=_("Question"), max_length=QUESTION_MAX, multiline=True) or ""
+    )
     questions = ordered_questions(session, actor.event_id)
     ids = [q.id for q in questions]
     at = ids.index(state.current_question_id) + 1 if state.current_question_id in ids else len(ids)
@@ -204,12 +207,12 @@ def save_prompt(session: Session, actor: LiveActor, question_id: int, text: str)
     actor.require(Capability.MODERATE)
     question = session.get(AgendaQuestion, question_id)
     if question is None or question.event_id != actor.event_id:
-        raise NotFound("That question is not on this event's agenda.")
+        raise NotFound(_("That question is not on this event's agenda."))
     if _event(session, actor).status == EventStatus.PUBLISHED:
-        raise Conflict("The record is published; corrections go through the publishing editor.")
-    cleaned = clean_text(text, field="text", label="Prompt", max_length=ANSWER_MAX, multiline=True)
+        raise Conflict(_("The record is published; corrections go through the publishing editor."))
+    cleaned = clean_text(text, field="text", label=_("Prompt"), max_length=ANSWER_MAX, multiline=True)
     if cleaned is None:
-        raise InvalidInput("Write the prompt before saving it.", fields={"text": "Required."})
+        raise InvalidInput(_("Write the prompt before saving it."), fields={"text": "Required."})
     prompt = session.scalar(
         select(Contribution).where(
             Contribution.question_id == question.id, Contribution.kind == ContributionKind.MODERATOR_PROMPT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,7 @@ def snapshot(session: Session, actor: LiveActor) -> dict[str, Any]:
     seq = current_seq(session, actor.event_id, stream)
     event = session.get(Event, actor.event_id)
     if event is None:
-        raise NotFound("This event no longer exists.")
+        raise NotFound(_("This event no longer exists."))
     state = live_state(session, event.id)
     panel = session.scalars(
         select(Participant)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,7 @@ def _question(session: Session, actor: LiveActor, question_id: int) -> AudienceQ
         or item.event_id != actor.event_id
         or item.status in {QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}
     ):
-        raise NotFound("That audience question is not in this event's queue.")
+        raise NotFound(_("That audience question is not in this event's queue."))
     return item
 
 
@@ -80,7 +81,7 @@ def reject(session: Session, actor: LiveActor, question_id: int, reason: Any = N
     item.rejection_reason = clean_text(
         reason if isinstance(reason, str) else "",
         field="reason",
-        label="Reason",
+        label=_("Reason"),
         max_length=REASON_MAX,
         required=False,
     )
@@ -91,7 +92,7 @@ def mark_answered(session: Session, actor: LiveActor, question_id: int, answered
     """Mark a published question as answered (or not any more)."""
     item = _question(session, actor, question_id)
     if item.status not in VISIBLE_STATUSES:
-        raise Conflict("Publish the question before marking it answered.")
+        raise Conflict(_("Publish the question before marking it answered."))
     target = QuestionStatus.ANSWERED if answered else QuestionStatus.APPROVED
     if item.status != target:
         _decide(session, actor, item, target, "answered" if answered else "unanswered")
@@ -101,7 +102,7 @@ def pin(session: Session, actor: LiveActor, question_id: int, pinned: bool) -> N
     """Keep a published question at the top of the list."""
     item = _question(session, actor, question_id)
     if item.status not in VISIBLE_STATUSES:
-        raise Conflict("Only published questions can be pinned.")
+        raise Conflict(_("Only published questions can be pinned."))
     if item.pinned != pinned:
         item.pinned = pinned
         session.flush()
@@ -115,7 +116,7 @@ def highlight(session: Session, actor: LiveActor, question_id: int | None) -> No
     if question_id is not None:
         item = _question(session, actor, question_id)
         if item.status not in VISIBLE_STATUSES:
-            raise Conflict("Only published questions can be shown on the projector.")
+            raise Conflict(_("Only published questions can be shown on the projector."))
     state = live_state(session, actor.event_id, lock=True)
     if state.highlighted_question_id == question_id:
         return
@@ -136,9 +137,9 @@ def merge(session: Session, actor: LiveActor, question_id: int, into_id: int) ->
     duplicate = _question(session, actor, question_id)
     target = _question(session, actor, into_id)
     if duplicate.id == target.id:
-        raise InvalidInput("A question cannot be merged into itself.")
+        raise InvalidInput(_("A question cannot be merged into itself."))
     if target.status not in VISIBLE_STATUSES:
-        raise Conflict("Publish the question you merge into first.")
+        raise Conflict(_("Publish the question you merge into first."))
     already = select(QuestionVote.member_id).where(QuestionVote.question_id == target.id)
     session.execute(
         update(QuestionVote)
@@ -170,7 +171,7 @@ def block_author(session: Session, actor: LiveActor, question_id: int, blocked: 
     item = _question(session, actor, question_id)
     member = session.get(AudienceMember, item.member_id) if item.member_id else None
     if member is None:
-        raise NotFound("The author of that question can no longer be identified.")
+        raise NotFound(_("The author of that question can no longer be identified."))
     if (member.blocked_at is not None) == blocked:
         return
     member.blocked_at = utcnow() if blocked else None
@@ -208,7 +209,7 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
     actor.require(Capability.MODERATE)
     event = session.get(Event, actor.event_id)
     if event is None:
-        raise NotFound("This event no longer exists.")
+        raise NotFound(_("This event no longer exists."))
     changed = []
     for name in ("questions_enabled", "premoderation"):
         value = settings.get(name)
@@ -219,7 +220,7 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
         words = clean_text(
             settings["word_list"],
             field="word_list",
-            label="Word list",
+            label=_("Word list"),
             max_length=ABOUT_MAX,
             required=False,
             multiline=True,
@@ -231,7 +232,7 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
     if threshold is not None:
         if not isinstance(threshold, int) or not 1 <= threshold <= 1000:
             raise InvalidInput(
-                "The report threshold must be a whole number from 1 to 1000.",
+                _("The report threshold must be a whole number from 1 to 1000."),
                 fields={"report_threshold": "1 to 1000."},
             )
         if event.report_threshold != threshold:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.db import insert_unless_present, utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.i18n import in_language
 from forum.live.protocol import Change
-from forum.models import AgendaQuestion, Poll, PollOption, PollPhase, PollStatus, PollVote
+from forum.models import AgendaQuestion, Event, Poll, PollOption, PollPhase, PollStatus, PollVote
 from forum.services import audience_identity, changes
 from forum.services.audience_view import poll_payload
 from forum.services.fields import QUESTION_MAX, clean_text
@@ -19,14 +22,21 @@ from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import live_state
 from forum.services.moderation_log import log_action
 
-DEFAULT_OPTIONS = ("Agree", "Disagree", "Undecided")
+# Content of the poll once it is open, so made in the event's language (not the moderator's interface).
+DEFAULT_OPTIONS = (_l("Agree"), _l("Disagree"), _l("Undecided"))
 OPTION_MAX = 120
 MAX_OPTIONS = 8
 
 
-def _options(value: Any) -> list[str]:
+def default_options(language: str | None) -> list[str]:
+    """Agree / Disagree / Undecided in the event's language."""
+    with in_language(language):
+        return [str(option) for option in DEFAULT_OPTIONS]
+
+
+def _options(value: Any, language: str | None) -> list[str]:
     if value is None or value == "" or value == []:
-        return list(DEFAULT_OPTIONS)
+        return default_options(language)
     if isinstance(value, str):
         value = value.splitlines()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -34,12 +44,14 @@ def _options(value: Any) -> list[str]:
             "Options must be a list of texts (or one per line).", fields={"options": "Not a list."}
         )
     labels = [
-        clean_text(v, field="options", label="Option", max_length=OPTION_MAX, required=False) for v in value
+        clean_text(v, field="options", label=_("Option"), max_length=OPTION_MAX, required=False)
+        for v in value
     ]
     labels = [label for label in labels if label]
     if not 2 <= len(labels) <= MAX_OPTIONS or len({label.casefold() for label in labels}) != len(labels):
         raise InvalidInput(
-            f"Give between 2 and {MAX_OPTIONS} different options.", fields={"options": "2 to 8."}
+            _("Give between 2 and %(most)s different options.", most=MAX_OPTIONS),
+            fields={"options": "2 to 8."},
         )
     return labels
 
@@ -86,7 +98,7 @@ def open_poll(
     question_id = question_id or state.current_question_id
     question = session.get(AgendaQuestion, question_id) if question_id else None
     if question is None or question.event_id != actor.event_id:
-        raise NotFound("Choose a question of this event's agenda for the poll.")
+        raise NotFound(_("Choose a question of this event's agenda for the poll."))
     before = None
     if poll_phase == PollPhase.AFTER:
         before = session.scalar(
@@ -96,7 +108,7 @@ def open_poll(
         )
         if before is None:
             raise Conflict(
-                "Open a 'before' poll on this question first; the 'after' poll is compared with it."
+                _("Open a 'before' poll on this question first; the 'after' poll is compared with it.")
             )
     if before is not None and not options:
         labels = [
@@ -106,12 +118,13 @@ def open_poll(
             )
         ]
     else:
-        labels = _options(options)
+        event = session.get(Event, actor.event_id)
+        labels = _options(options, event.language if event else None)
     text = (
         clean_text(
             prompt if isinstance(prompt, str) else "",
             field="prompt",
-            label="Poll question",
+            label=_("Poll question"),
             max_length=QUESTION_MAX,
             required=False,
         )
@@ -148,7 +161,7 @@ def close_poll(session: Session, actor: LiveActor, poll_id: int) -> None:
     actor.require(Capability.MODERATE)
     poll = session.get(Poll, poll_id)
     if poll is None or poll.event_id != actor.event_id:
-        raise NotFound("There is no such poll in this event.")
+        raise NotFound(_("There is no such poll in this event."))
     if poll.status == PollStatus.CLOSED:
         return
     _close(session, actor, poll)
@@ -162,12 +175,12 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
     member = sent.member
     poll = session.get(Poll, poll_id)
     if poll is None or poll.event_id != actor.event_id:
-        raise NotFound("There is no such poll in this event.")
+        raise NotFound(_("There is no such poll in this event."))
     if poll.status != PollStatus.OPEN:
-        raise Conflict("This poll is closed.", code="poll_closed")
+        raise Conflict(_("This poll is closed."), code="poll_closed")
     option = session.get(PollOption, option_id)
     if option is None or option.poll_id != poll.id:
-        raise NotFound("That is not one of this poll's options.")
+        raise NotFound(_("That is not one of this poll's options."))
     audience_identity.count_against_limits(actor, member, "poll_vote")
     # Another submission of the same member may be casting a vote at this very moment: the unique key
     # decides which one counts, and the other is compared with it.
@@ -182,7 +195,7 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
             select(PollVote.option_id).where(PollVote.poll_id == poll.id, PollVote.member_id == member.id)
         )
         if chosen != option.id:
-            raise Conflict("You have already voted in this poll.", code="already_voted")
+            raise Conflict(_("You have already voted in this poll."), code="already_voted")
     else:
         changes.tally_changed(session, poll.event_id, poll_id=poll.id)
     return sent.done(session, {"poll_id": poll.id, "option_id": option.id})

@@ -10,18 +10,20 @@ import math
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from limits import RateLimitItem, parse, storage, strategies
 
 from forum.errors import RateLimited
 
 FRIENDLY = {
-    "question": "You are sending questions faster than the room can read them.",
-    "vote": "You are voting very quickly.",
-    "report": "You have sent many reports in a short time.",
-    "poll_vote": "You are voting very quickly.",
-    "comment": "You are commenting faster than readers can follow.",
-    "network": "Many requests are coming from your network right now.",
-    "signin": "Too many sign-in attempts from your network.",
+    "question": _l("You are sending questions faster than the room can read them."),
+    "vote": _l("You are voting very quickly."),
+    "report": _l("You have sent many reports in a short time."),
+    "poll_vote": _l("You are voting very quickly."),
+    "comment": _l("You are commenting faster than readers can follow."),
+    "network": _l("Many requests are coming from your network right now."),
+    "signin": _l("Too many sign-in attempts from your network."),
 }
 
 
@@ -44,7 +46,12 @@ class RateLimits:
         reset_at, _remaining = self.limiter.get_window_stats(item, "forum", name, key)
         wait = max(1, math.ceil(reset_at - time.time()))
         raise RateLimited(
-            f"{FRIENDLY.get(name, 'Too many requests.')} Please wait {wait} seconds and try again.",
+            ngettext(
+                "%(reason)s Please wait %(num)s second and try again.",
+                "%(reason)s Please wait %(num)s seconds and try again.",
+                wait,
+                reason=str(FRIENDLY.get(name, _l("Too many requests."))),
+            ),
             retry_after=wait,
         )
 

@@ -1,5 +1,5 @@
-// Moderator and scribe console: the live regions, keyboard shortcuts, and a quiet alert when an audience
-// question starts waiting for a decision.
+// Moderator and scribe console: the live regions, keyboard shortcuts, and a brief highlight of the queue when
+// an audience question starts waiting for a decision.
 import { startLivePage } from "./page.js";
 
 const page = startLivePage();
@@ -34,14 +34,11 @@ if (page && page.ui.caps.includes("moderate")) {
     }
   });
 
-  // When a question starts waiting, say so once, politely, and let the queue flash briefly.
+  // When a question starts waiting, let the queue flash briefly (the page's announcer says it once, politely:
+  // page.js).
   const waitingIds = () =>
     new Set([...page.root.querySelectorAll('[data-region="queue"] li[id^="queue-"]')].map((li) => li.id));
   let known = waitingIds(); // what the server rendered counts as seen
-  const announcer = document.createElement("p");
-  announcer.className = "visually-hidden";
-  announcer.setAttribute("aria-live", "polite");
-  page.root.append(announcer);
   const observer = new MutationObserver(() => {
     const queue = page.root.querySelector('[data-region="queue"]');
     if (!queue) return;
@@ -52,7 +49,6 @@ if (page && page.ui.caps.includes("moderate")) {
       queue.classList.remove("alerting");
       void queue.offsetWidth; // restart the highlight animation
       queue.classList.add("alerting");
-      announcer.textContent = page.messages.new_waiting;
       for (const id of fresh) document.getElementById(id).classList.add("fresh");
     }
   });

@@ -21,6 +21,8 @@ export class LivePage {
     this.messages = this.ui.messages || {};
     this.status = root.querySelector("[data-action-status]");
     this.connection = root.querySelector("[data-connection]");
+    this.announcer = root.querySelector("[data-announcer]");
+    this.facts = null; // what the announcer compares each new state with
     this.regions = new Regions(root, {
       ui: this.ui,
       local: this.local,
@@ -63,6 +65,7 @@ export class LivePage {
     if (!this.client.state) return;
     this.regions.render(this.client.state, this.client.now());
     this.restoreDrafts();
+    this.noticeChanges(this.client.state);
     // What the page shows is current as of this number of its stream (tests and support read it).
     this.root.dataset.seq = String(this.client.seq);
   }
@@ -73,6 +76,55 @@ export class LivePage {
     const texts = this.messages.connection || {};
     this.connection.textContent = status === "refused" ? message || texts.refused : texts[status] || "";
     this.connection.dataset.status = status;
+  }
+
+  // --- The announcer: one polite live region, and only four things said in it -----------------------------
+  // A question arriving in the moderator's queue, a poll opening (for those who answer polls), one's own
+  // question approved or rejected, the session ending. Timers, vote counts and everything else change on
+  // screen without a word. The texts come from the server (ui.messages), in the page's language.
+
+  factsOf(state) {
+    const queue = (this.ui.statuses && this.ui.statuses.queue) || [];
+    return {
+      ended: state.session.status === "ended" || ["ended", "published"].includes(state.event.status),
+      openPolls: new Set((state.polls || []).filter((p) => p.status === "open").map((p) => p.id)),
+      waiting: new Set((state.questions || []).filter((q) => queue.includes(q.status)).map((q) => q.id)),
+      mine: new Map(((state.mine || {}).questions || []).map((q) => [q.id, q.status])),
+    };
+  }
+
+  noticeChanges(state) {
+    const now = this.factsOf(state);
+    const before = this.facts;
+    this.facts = now;
+    if (!before) return; // what the page showed first counts as known
+    const texts = [];
+    const queue = (this.ui.statuses && this.ui.statuses.queue) || [];
+    if ((this.ui.caps || []).includes("moderate") && [...now.waiting].some((id) => !before.waiting.has(id))) {
+      texts.push(this.messages.new_waiting);
+    }
+    if (this.ui.page === "audience" && [...now.openPolls].some((id) => !before.openPolls.has(id))) {
+      texts.push(this.messages.poll_opened);
+    }
+    for (const [id, status] of now.mine) {
+      const was = before.mine.get(id);
+      if (was === status) continue;
+      if (status === "approved" && queue.includes(was)) texts.push(this.messages.question_approved);
+      else if (status === "rejected" && was !== undefined) texts.push(this.messages.question_rejected);
+    }
+    if (now.ended && !before.ended) texts.push(this.messages.session_ended);
+    const said = [...new Set(texts.filter(Boolean))];
+    if (said.length) this.announce(said.join(" "));
+  }
+
+  announce(text) {
+    if (!this.announcer) return;
+    // The same words twice in a row are still read out: empty the region first, then fill it.
+    this.announcer.textContent = "";
+    clearTimeout(this.announcing);
+    this.announcing = setTimeout(() => {
+      this.announcer.textContent = text;
+    }, 100);
   }
 
   say(text, outcome) {
@@ -198,7 +250,7 @@ export class LivePage {
     if (!moved && !changed) return;
     const note = document.createElement("div");
     note.className = "kept-note";
-    note.setAttribute("role", "status");
+    // Shown beside the form, not announced: the announcer speaks only of the four events above.
     const text = document.createElement("p");
     text.textContent = moved ? this.messages.question_moved : this.messages.changed_elsewhere;
     note.append(text);
@@ -263,7 +315,6 @@ export class LivePage {
       field.value = draft;
       const note = document.createElement("p");
       note.className = "draft-note";
-      note.setAttribute("role", "status");
       note.textContent = this.messages.draft_restored;
       form.prepend(note);
     }
