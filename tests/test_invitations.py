@@ -53,7 +53,7 @@ def test_panelist_writes_and_revises_answers_without_an_account(app, client, set
     assert page.status_code == 200
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert page.headers["Cache-Control"] == "no-store"
-    assert "Welcome, Oh Kyoungmi" in page.get_data(as_text=True)
+    assert 'Welcome, <span lang="en">Oh Kyoungmi</span>' in page.get_data(as_text=True)
 
     fields = {f"answer_{q.id}": "" for q in questions}
     fields[f"answer_{questions[0].id}"] = "First draft.\n\nSecond paragraph."
@@ -211,12 +211,14 @@ def test_one_post_issues_links_for_exactly_those_without_one(app, client, panel,
     assert db_session.scalar(select(func.count()).select_from(Invitation)) == 4, "nobody's link was replaced"
 
     visitor = app.test_client()
-    assert "Welcome, Oh Kyoungmi" in visitor.get(f"/invite/{kept_token}").get_data(as_text=True)
+    assert 'Welcome, <span lang="en">Oh Kyoungmi</span>' in visitor.get(f"/invite/{kept_token}").get_data(
+        as_text=True
+    )
     for name, card in cards.items():
         assert card["link"].startswith("http://localhost/invite/")
         opened = visitor.get(f"/invite/{card['token']}")
         assert opened.status_code == 200
-        assert f"Welcome, {name}." in opened.get_data(as_text=True)
+        assert f'Welcome, <span lang="en">{name}</span>.' in opened.get_data(as_text=True)
         assert card["qr"] == invitation_qr(card["link"]), "the QR code holds this person's link"
         assert card["alt"] == f"QR code of the invitation link for {name}"
     for card in cards.values():
@@ -263,7 +265,9 @@ def test_renewing_all_links_asks_first_then_revokes_the_old_ones(app, client, pa
         refused = visitor.get(f"/invite/{old[name]['token']}")
         assert refused.status_code == 404
         assert "Ask the organizer for a new one" in refused.get_data(as_text=True)
-        assert f"Welcome, {name}." in visitor.get(f"/invite/{new[name]['token']}").get_data(as_text=True)
+        assert f'Welcome, <span lang="en">{name}</span>.' in visitor.get(
+            f"/invite/{new[name]['token']}"
+        ).get_data(as_text=True)
     assert _active_count(db_session) == 4
 
 

@@ -32,38 +32,34 @@ from forum.services.fields import (
     VENUE_MAX,
 )
 
-# The languages a debate can be held in: each named in its own language, then in the interface's.
+# The languages a debate can be held in, named in the interface's language ("Japanese", "일본어").
 LANGUAGE_NAMES = (
-    ("en", "English", _l("English")),
-    ("ko", "한국어", _l("Korean")),
-    ("ja", "日本語", _l("Japanese")),
-    ("zh", "中文", _l("Chinese")),
-    ("es", "Español", _l("Spanish")),
-    ("fr", "Français", _l("French")),
-    ("de", "Deutsch", _l("German")),
-    ("pt", "Português", _l("Portuguese")),
-    ("it", "Italiano", _l("Italian")),
-    ("nl", "Nederlands", _l("Dutch")),
-    ("pl", "Polski", _l("Polish")),
-    ("uk", "Українська", _l("Ukrainian")),
-    ("ru", "Русский", _l("Russian")),
-    ("tr", "Türkçe", _l("Turkish")),
-    ("ar", "العربية", _l("Arabic")),
-    ("hi", "हिन्दी", _l("Hindi")),
-    ("id", "Bahasa Indonesia", _l("Indonesian")),
-    ("vi", "Tiếng Việt", _l("Vietnamese")),
-    ("th", "ไทย", _l("Thai")),
-    ("sw", "Kiswahili", _l("Swahili")),
+    ("en", _l("English")),
+    ("ko", _l("Korean")),
+    ("ja", _l("Japanese")),
+    ("zh", _l("Chinese")),
+    ("es", _l("Spanish")),
+    ("fr", _l("French")),
+    ("de", _l("German")),
+    ("pt", _l("Portuguese")),
+    ("it", _l("Italian")),
+    ("nl", _l("Dutch")),
+    ("pl", _l("Polish")),
+    ("uk", _l("Ukrainian")),
+    ("ru", _l("Russian")),
+    ("tr", _l("Turkish")),
+    ("ar", _l("Arabic")),
+    ("hi", _l("Hindi")),
+    ("id", _l("Indonesian")),
+    ("vi", _l("Vietnamese")),
+    ("th", _l("Thai")),
+    ("sw", _l("Swahili")),
 )
 
 
 def language_choices() -> list[SelectChoice]:
-    """The choices of the language field, worded for the current interface language ("日本語 — 일본어")."""
-    choices = []
-    for code, native, name in LANGUAGE_NAMES:
-        shown = str(name)
-        choices.append(SelectChoice(code, native if shown == native else f"{native} — {shown}"))
-    return choices
+    """The choices of the language field, worded for the current interface language."""
+    return [SelectChoice(code, str(name)) for code, name in LANGUAGE_NAMES]
 
 
 def role_choices() -> list[SelectChoice]:
