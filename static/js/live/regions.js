@@ -184,12 +184,20 @@ function defaultsOf(select) {
 }
 
 // idiomorph restores focus to text fields; a focused button whose list item moved (a board reordered by votes)
-// loses it in browsers without Element.moveBefore. Remember it by id (or its form's id) and give it back.
+// loses it in browsers without Element.moveBefore. Remember it by id (or its form's id) and give it back. A
+// control the new state removes ("Start the session" once it has started, even before its own answer
+// arrives) hands focus to the successor its form names with data-focus-after, never to the page's body.
 function focusedControl(root) {
   const active = document.activeElement;
   if (!active || active === document.body || !root.contains(active)) return null;
   const form = active.closest("form");
-  return { element: active, id: active.id, formId: form ? form.id : "", tag: active.tagName };
+  return {
+    element: active,
+    id: active.id,
+    formId: form ? form.id : "",
+    after: form ? form.dataset.focusAfter || "" : "",
+    tag: active.tagName,
+  };
 }
 
 function restoreFocus(focus) {
@@ -200,6 +208,10 @@ function restoreFocus(focus) {
   if (!target && focus.formId) {
     const form = document.getElementById(focus.formId);
     target = form ? form.querySelector(focus.tag === "BUTTON" ? "button[type=submit]" : focus.tag) : null;
+  }
+  if (!target && focus.after) {
+    const successor = document.getElementById(focus.after);
+    target = successor ? successor.querySelector("button[type=submit]") || successor : null;
   }
   if (target) target.focus({ preventScroll: true });
 }
