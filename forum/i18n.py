@@ -14,6 +14,7 @@ lacks a translation.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, refresh
 from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
 
 LANGUAGES: dict[str, str] = {"ko": "한국어", "en": "English"}
 DEFAULT_LANGUAGE = "en"
@@ -124,16 +127,18 @@ def localized_number(value: float | int) -> str:
     return format_decimal(value)
 
 
-def compile_catalogues(root: Path = TRANSLATIONS) -> None:
-    """Build each ``messages.mo`` from its ``.po`` when missing or older (atomically: several processes
-    may start at once)."""
+def compile_catalogues(root: Path = TRANSLATIONS, target: Path | None = None) -> Path:
+    """Build each ``messages.mo`` from its ``.po`` when missing or older, under ``target`` (default: beside
+    the ``.po``), atomically: several processes may start at once. Returns the folder holding them."""
+    target = target or root
     for po_path in root.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = target / po_path.relative_to(root).with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as handle:
             catalogue = read_po(handle, locale=po_path.parent.parent.name)
-        fd, temporary = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        fd, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 write_mo(handle, catalogue, use_fuzzy=False)
@@ -141,6 +146,7 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> None:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+    return target
 
 
 def language_links() -> list[dict[str, Any]]:
@@ -161,8 +167,12 @@ def language_links() -> list[dict[str, Any]]:
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogues()
-    Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    try:
+        compiled = compile_catalogues()
+    except OSError:  # an installed, read-only copy: compile into the instance folder instead
+        compiled = compile_catalogues(target=Path(app.instance_path) / "translations")
+        log.info("Translations compiled into %s (the package folder is read-only)", compiled)
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(compiled))
     # Flask-Babel keeps the chosen language on ``g``; a request made inside an app context that is already
     # open (the CLI, tests) shares that ``g``, so each request chooses again.
     app.before_request(refresh)

@@ -86,6 +86,9 @@ def test_the_compiled_catalogues_follow_the_sources(tmp_path):
     first = compiled.stat().st_mtime_ns
     i18n.compile_catalogues(root)  # up to date: left alone
     assert compiled.stat().st_mtime_ns == first
+    elsewhere = tmp_path / "instance" / "translations"
+    assert i18n.compile_catalogues(root, elsewhere) == elsewhere  # a read-only package compiles elsewhere
+    assert (elsewhere / "ko" / "LC_MESSAGES" / "messages.mo").stat().st_size == compiled.stat().st_size
 
 
 @pytest.mark.parametrize(
