@@ -67,7 +67,7 @@ def test_audience_page_in_korean_with_content_in_the_events_language(app, live, 
     assert '<strong data-field="speaker" lang="en">Oh Kyoungmi</strong>' in page
     assert "(한국 시간)" in page or "한국 표준시" in page, "the date names the zone in Korean"
     ui = _ui(page)
-    assert ui["messages"]["poll_opened"] == "투표가 시작되었습니다. 이 페이지에서 응답을 선택하세요."
+    assert ui["messages"]["poll_opened"] == "투표가 시작되었습니다. 이 페이지에서 응답을 선택하십시오."
     assert ui["catalogue"]["Send question"] == "질문 보내기"
 
 
@@ -88,7 +88,7 @@ def test_console_in_korean(app, live, live_client, cookie):
     for english in ["Moderator console", "Next question", "Release the floor", "Stance polls", "(moderator)"]:
         assert english not in _html(page), english
     assert '<span lang="en">Jun-jjang</span>' in page, "the moderator's own name is content"
-    assert 'data-confirm="모두에게 세션을 종료할까요?"' in page
+    assert 'data-confirm="모든 참여자의 세션을 종료하시겠습니까?"' in page
     assert "{% block lang %}" not in page and '<html lang="en"' not in page
 
 
@@ -311,7 +311,7 @@ def test_the_announcer_speaks_of_four_events_only(server, new_page, make_live_ev
 
     # 3. A poll opens (for the audience, who answer it).
     _ok(moderator.call("poll.open", {}))
-    _wait_announced(audience, "투표가 시작되었습니다. 이 페이지에서 응답을 선택하세요.")
+    _wait_announced(audience, "투표가 시작되었습니다. 이 페이지에서 응답을 선택하십시오.")
     poll = audience.locator("[data-region=poll] .poll-options button").first
     assert poll.get_attribute("lang") == "en" and poll.inner_text() == "Agree"
     heard = len(_announced(audience))
@@ -325,6 +325,6 @@ def test_the_announcer_speaks_of_four_events_only(server, new_page, make_live_ev
     _ok(moderator.call("session.end"))
     _wait_announced(audience, "세션이 끝났습니다.")
     _wait_announced(console, "세션이 끝났습니다.")
-    assert "투표가 시작되었습니다. 이 페이지에서 응답을 선택하세요." not in _announced(console)
+    assert "투표가 시작되었습니다. 이 페이지에서 응답을 선택하십시오." not in _announced(console)
     for client in [moderator, *voters]:
         client.close()

@@ -239,7 +239,7 @@ def test_event_overview_in_korean(client, korean_event):
     assert _element_lang(page, "오경미") == "ko" and _element_lang(page, "오픈넷") == "ko"
     assert _element_lang(page, "행사 진행 상황") is None  # only <html lang="ko"> around it
     # The confirmation texts that confirm.js shows are Korean too.
-    assert 'data-confirm="오경미 님을 패널 목록에서 뺄까요?"' in main
+    assert 'data-confirm="오경미 님을 패널 목록에서 빼시겠습니까?"' in main
 
 
 def test_english_event_read_in_korean_keeps_its_english_content(client, organizer, make_event):

@@ -164,7 +164,7 @@ def test_archive_index_and_search_speak_korean(app, english_record, korean_recor
     assert "2024년 11월 23일" in index, "dates in the interface's language"
 
     search = _text(client.get("/archive/search", query_string={"q": "플랫폼"}, headers=KO))
-    assert "기록 검색" in search and "“<span translate=\"no\">플랫폼</span>” 검색 결과 2건" in search
+    assert "기록 검색" in search and '“<span translate="no">플랫폼</span>” 검색 결과 2건' in search
     assert "results for" not in search and "Search the records" not in search
     hit = _element(search, r'<li><a href="/archive/telegram-ko#q1-[^"]+" lang="ko">')
     assert hit
