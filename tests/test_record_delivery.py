@@ -66,6 +66,22 @@ def _block(page: str, opening: str) -> str:
     return re.search(rf'id="{opening}".*?</(?:article|section)>', page, re.S).group(0)
 
 
+def _import(app, runner, exported, tmp_path, original_id):
+    """Import a .txt export through the command line: the new event and its contributions' sources."""
+    path = tmp_path / "imported.txt"
+    path.write_text(exported, encoding="utf-8")
+    result = runner.invoke(args=["forum", "import", str(path), "--timezone", "Asia/Seoul"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), unit_of_work() as session:
+        imported = session.scalar(select(Event).where(Event.id != original_id))
+        sources = {
+            c.text: c.source
+            for c in session.scalars(select(Contribution).where(Contribution.event_id == imported.id))
+        }
+        session.expunge(imported)
+    return imported, sources
+
+
 def _deliveries(document):
     return {c["anchor"]: c["delivery"] for q in document["questions"] for c in q["contributions"]}
 
@@ -172,17 +188,8 @@ def test_plain_text_marks_written_answers_and_an_import_keeps_them(app, client, 
     assert [t for *_, t in parsed.said] == [WRITTEN, SAID, ONLY_SAID]
     assert parsed.delivery == {0: "written", 1: "said"}
 
-    path = tmp_path / "kimmy.txt"
-    path.write_text(exported, encoding="utf-8")
-    result = runner.invoke(args=["forum", "import", str(path), "--timezone", "Asia/Seoul"])
-    assert result.exit_code == 0, result.output
-    with app.app_context(), unit_of_work() as session:
-        imported = session.scalar(select(Event).where(Event.id != both_ways.event.id))
-        sources = {
-            c.text: c.source
-            for c in session.scalars(select(Contribution).where(Contribution.event_id == imported.id))
-        }
-        imported_id, imported_slug = imported.id, imported.slug
+    imported, sources = _import(app, runner, exported, tmp_path, both_ways.event.id)
+    imported_id, imported_slug = imported.id, imported.slug
     assert sources == {
         WRITTEN: ContributionSource.PREPARED,
         SAID: ContributionSource.LIVE,
@@ -253,17 +260,8 @@ def test_a_korean_events_plain_text_marks_are_korean_and_an_import_keeps_them(
         parsed = parse_summary(exported)
     assert [t for *_, t in parsed.said] == [WRITTEN, SAID, ONLY_SAID]
     assert parsed.delivery == {0: "written", 1: "said"}
-    path = tmp_path / "kimmy-ko.txt"
-    path.write_text(exported, encoding="utf-8")
-    result = runner.invoke(args=["forum", "import", str(path), "--timezone", "Asia/Seoul"])
-    assert result.exit_code == 0, result.output
-    with app.app_context(), unit_of_work() as session:
-        imported = session.scalar(select(Event).where(Event.id != both_ways.event.id))
-        sources = {
-            c.text: c.source
-            for c in session.scalars(select(Contribution).where(Contribution.event_id == imported.id))
-        }
-        assert imported.title == both_ways.event.title
+    imported, sources = _import(app, runner, exported, tmp_path, both_ways.event.id)
+    assert imported.title == both_ways.event.title
     assert sources == {
         WRITTEN: ContributionSource.PREPARED,
         SAID: ContributionSource.LIVE,
