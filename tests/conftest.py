@@ -1,16 +1,19 @@
 """Shared fixtures: the app on each database backend, clients, and factories that build real records.
 
 Every test that uses ``app`` runs on SQLite and, when ``FORUM_TEST_DATABASE_URL`` is set, on
-PostgreSQL as well. Without the variable the PostgreSQL variant is skipped with the reason shown;
-with it set but the server unreachable, the run fails loudly.
+PostgreSQL as well. Without the variable the PostgreSQL variants are deselected, with one line saying
+so at the end; with it set but the server unreachable, the run fails loudly. The SQLite schema is
+built once per run and copied for each test.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,6 +31,7 @@ from forum.models import AgendaQuestion, Event, Organizer, Participant
 from forum.services import agenda, events, panel
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+_POSTGRES_DESELECTED = pytest.StashKey[int]()
 
 # Chromium through Playwright, a real server process and strict pages, for the browser tests.
 pytest_plugins = ("tests.browser_fixtures",)
@@ -36,6 +40,25 @@ pytest_plugins = ("tests.browser_fixtures",)
 for _name in list(os.environ):
     if _name.startswith("FORUM_") and not _name.startswith("FORUM_TEST_"):
         del os.environ[_name]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without FORUM_TEST_DATABASE_URL, PostgreSQL variants are deselected (one summary line, not one
+    SKIPPED line each)."""
+    if os.environ.get("FORUM_TEST_DATABASE_URL"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if deselected:
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        config.hook.pytest_deselected(items=deselected)
+        config.stash[_POSTGRES_DESELECTED] = len(deselected)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if count := config.stash.get(_POSTGRES_DESELECTED, 0):
+        terminalreporter.write_line(
+            f"{count} PostgreSQL variants deselected: set FORUM_TEST_DATABASE_URL to run them (CI does)."
+        )
 
 
 def _postgres_url_or_skip() -> str:
@@ -67,15 +90,23 @@ def postgres_schema_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every table (and the search index) created once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """The database URL for one backend; the tables exist and are empty."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        engine = create_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        return url
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_schema_url")
     request.addfinalizer(lambda: _empty_postgres(url))
     return url
