@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,35 @@ from tests.conftest import DEFAULT_PASSWORD
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "open-net-telegram-panel-summary.txt"
+
+
+# The published-summary layout with all its quirks (an ordinal date without a year, curly apostrophes, a
+# closing quote after the host's full stop, a repeated last question, "12 Comments" after the end): our
+# own fixture always, and the reference summary too when it sits beside the project.
+LAYOUTS = {
+    "own": SimpleNamespace(
+        path=FIXTURES / "summary_full_layout.txt",
+        short="sunny",
+        person=("Park Seo-yeon", "Civic Data Institute"),
+        moderator="Min-ho",
+        last_answer="Pausing a system is not the same as abandoning it",
+    ),
+    "reference": SimpleNamespace(
+        path=REFERENCE,
+        short="kimmy",
+        person=("Oh Kyoungmi", "Open Net Korea"),
+        moderator="Jun-jjang",
+        last_answer="Boycotting Telegram could be a viable strategy",
+    ),
+}
+
+
+@pytest.fixture(params=sorted(LAYOUTS))
+def layout(request):
+    chosen = LAYOUTS[request.param]
+    if not chosen.path.exists():
+        pytest.skip("the reference summary is not beside the project")
+    return chosen
 
 
 def _agenda(db_session, event_id):
@@ -155,50 +185,48 @@ def test_import_needs_a_known_owner(runner, make_organizer, tmp_path):
     assert "is not UTF-8 text" in runner.invoke(args=["forum", "import", str(binary)]).output
 
 
-def test_the_reference_summary_imports_and_exports_with_the_same_structure(
-    app, runner, make_organizer, client, db_session
+def test_a_published_summary_imports_and_exports_with_the_same_structure(
+    app, runner, make_organizer, client, db_session, layout
 ):
-    if not REFERENCE.exists():
-        pytest.skip("the reference summary is not beside the project")
     organizer = make_organizer()
-    source = REFERENCE.read_text(encoding="utf-8")
+    source = layout.path.read_text(encoding="utf-8")
     result = runner.invoke(
-        args=["forum", "import", str(REFERENCE), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
+        args=["forum", "import", str(layout.path), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
     )
     assert result.exit_code == 0, result.output
     event = db_session.scalar(select(Event))
     original = parse_summary(source)
     assert _agenda(db_session, event.id) == original.questions and len(original.questions) == 7
-    kimmy = db_session.scalar(select(Participant).where(Participant.short_name == "Kimmy"))
-    assert (kimmy.display_name, kimmy.affiliation) == ("Oh Kyoungmi", "Open Net Korea")
+    person = db_session.scalar(select(Participant).where(Participant.short_name == layout.short.title()))
+    assert (person.display_name, person.affiliation) == layout.person
     said = _said(db_session, event.id)
     assert [p for p, *_ in said] == [1, 2, 3, 4, 5, 6, 7]
-    assert said[6][3].startswith("Boycotting Telegram could be a viable strategy")
+    assert said[6][3].startswith(layout.last_answer)
 
     client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
     overview = client.get(f"/manage/{event.id}").get_data(as_text=True)
-    assert "Same wording as question 6." in overview, "the reference's repeated question 7 is flagged"
+    assert "Same wording as question 6." in overview, "the repeated question 7 is flagged"
     client.post(f"/manage/{event.id}/record/publish")
-    exported = app.test_client().get(f"/archive/{event.slug}/panelists/kimmy.txt").get_data(as_text=True)
+    exported = (
+        app.test_client().get(f"/archive/{event.slug}/panelists/{layout.short}.txt").get_data(as_text=True)
+    )
     again = parse_summary(exported)
     assert again.questions == original.questions
     assert [t for *_, t in again.said] == [t for *_, t in original.said]
-    assert again.moderators[0].name == "Jun-jjang" and [p.name for p in again.panelists] == [
+    assert again.moderators[0].name == layout.moderator and [p.name for p in again.panelists] == [
         p.name for p in original.panelists
     ]
 
 
 def test_a_korean_events_export_imports_back_with_the_same_structure(
-    app, runner, make_organizer, client, db_session
+    app, runner, make_organizer, client, db_session, layout
 ):
     """A Korean event's per-panelist .txt uses Korean fixed phrases ("- 사회:", "…의 주요 질문별 답변은",
     "(서면 답변)"); the importer reads them from the same catalogue and gets the structure back."""
-    if not REFERENCE.exists():
-        pytest.skip("the reference summary is not beside the project")
     organizer = make_organizer()
-    original = parse_summary(REFERENCE.read_text(encoding="utf-8"))
+    original = parse_summary(layout.path.read_text(encoding="utf-8"))
     result = runner.invoke(
-        args=["forum", "import", str(REFERENCE), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
+        args=["forum", "import", str(layout.path), "--date", "2024-11-23", "--timezone", "Asia/Seoul"]
     )
     assert result.exit_code == 0, result.output
     event = db_session.scalar(select(Event))
@@ -208,15 +236,15 @@ def test_a_korean_events_export_imports_back_with_the_same_structure(
     client.post(f"/manage/{event.id}/record/publish")
     english_reader = app.test_client()
     exported = english_reader.get(
-        f"/archive/{event.slug}/panelists/kimmy.txt", headers={"Accept-Language": "en"}
+        f"/archive/{event.slug}/panelists/{layout.short}.txt", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
-    assert "- 사회: " in exported and "Kimmy의 주요 질문별 답변은" in exported
+    assert "- 사회: " in exported and f"{layout.short.title()}의 주요 질문별 답변은" in exported
     assert "2024년 11월 23일" in exported and "Here are" not in exported
     with app.test_request_context():
         again = parse_summary(exported)
     assert again.questions == original.questions
     assert [t for *_, t in again.said] == [t for *_, t in original.said]
-    assert again.moderators[0].name == "Jun-jjang"
+    assert again.moderators[0].name == layout.moderator
     assert [p.name for p in again.panelists] == [p.name for p in original.panelists]
     assert again.host == original.host and again.about_host == original.about_host
     assert again.title == event.title and str(again.when) == "2024-11-23"
