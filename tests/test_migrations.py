@@ -65,3 +65,33 @@ def test_seed_runs_on_a_migrated_database(empty_database_url, app_config):
     assert result.exit_code == 0, result.output
     assert "Loaded the demo event" in result.output
     app.extensions["forum.db"].engine.dispose()
+
+
+def test_the_local_year_is_filled_in_for_events_made_before_it_existed(empty_database_url, app_config):
+    """0008 adds the start's year at the venue; events already stored get it from starts_at and timezone."""
+    from datetime import datetime
+
+    from forum.boundary import unit_of_work
+    from forum.models import Event
+    from forum.services import accounts, events
+
+    app = create_app({**app_config, "DATABASE_URL": empty_database_url})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["forum", "upgrade"]).exit_code == 0
+    with app.app_context(), unit_of_work() as session:
+        owner = accounts.register_organizer(
+            session, email="year@example.org", display_name="Year", password="long enough password"
+        )
+        details = events.EventDetails(
+            title="New Year debate",
+            starts_at_local=datetime(2025, 1, 1, 0, 30),  # 2024-12-31 15:30 UTC
+            timezone="Asia/Seoul",
+            language="ko",
+            host_name="Host",
+        )
+        event_id = events.create_event(session, owner, details).id
+    assert runner.invoke(args=["forum", "downgrade", "0007_projector_keep"]).exit_code == 0
+    assert runner.invoke(args=["forum", "upgrade"]).exit_code == 0
+    with app.app_context(), unit_of_work() as session:
+        assert session.get(Event, event_id).local_year == 2025
+    app.extensions["forum.db"].dispose()

@@ -463,3 +463,20 @@ def test_prompts_cannot_change_after_publishing(app, client, held):
     assert "Rewritten afterwards." not in app.test_client().get(f"/archive/{held.event.slug}").get_data(
         as_text=True
     )
+
+
+def test_the_archive_files_an_event_under_the_year_at_its_venue(app, client, make_live_event):
+    """Just after midnight on New Year's Day in Seoul is still the old year in UTC (and on the server):
+    the archive lists, filters and offers the year its readers see on the event's page."""
+    from datetime import datetime
+
+    from forum.services import publishing
+
+    live = make_live_event(starts_at_local=datetime(2025, 1, 1, 0, 30), title="New Year debate")
+    with app.app_context(), unit_of_work() as session:
+        publishing.publish(session, session.get(Organizer, live.organizer.id), live.event.id)
+    assert "New Year debate" in client.get("/archive/?year=2025").get_data(as_text=True)
+    assert "New Year debate" not in client.get("/archive/?year=2024").get_data(as_text=True)
+    page = client.get("/archive/").get_data(as_text=True)
+    assert ">2025</option>" in page and ">2024</option>" not in page
+    assert "New Year debate" not in client.get("/archive/?year=twenty").get_data(as_text=True)

@@ -16,7 +16,7 @@ from forum.archive.pdf import render_pdf
 from forum.audience.routes import audience_token
 from forum.db import get_session
 from forum.i18n import in_language
-from forum.models import Event, EventStatus, Participant, ParticipantRole, TranscriptVersion
+from forum.models import Event, EventStatus, TranscriptVersion
 from forum.services import comments, publishing, search
 from forum.services.audience_identity import network_key, token_hash
 from forum.services.live_access import LiveActor, audience_actor
@@ -143,35 +143,15 @@ def versions(slug: str) -> str:
 
 @bp.get("/")
 def index() -> str:
-    session = get_session()
     host, panelist, year = (request.args.get(k, "").strip() for k in ("host", "panelist", "year"))
-    published = list(
-        session.scalars(
-            select(Event).where(Event.status == EventStatus.PUBLISHED).order_by(Event.starts_at.desc())
-        )
-    )
-    people = session.execute(
-        select(Participant.event_id, Participant.display_name).where(
-            Participant.event_id.in_([e.id for e in published]), Participant.role == ParticipantRole.PANELIST
-        )
-    ).all()
-    panel: dict[int, list[str]] = {}
-    for event_id, name in people:
-        panel.setdefault(event_id, []).append(name)
-    shown = [
-        e
-        for e in published
-        if (not host or e.host.name == host)
-        and (not panelist or panelist in panel.get(e.id, []))
-        and (not year or str(e.starts_at.astimezone().year) == year)
-    ]
+    listing = publishing.archive_listing(get_session(), host=host, panelist=panelist, year=year)
     return render_template(
         "archive/index.html",
-        events=shown,
-        panel=panel,
-        hosts=sorted({e.host.name for e in published}),
-        panelists=sorted({name for names in panel.values() for name in names}),
-        years=sorted({str(e.starts_at.year) for e in published}, reverse=True),
+        events=listing.events,
+        panel=listing.panel,
+        hosts=listing.hosts,
+        panelists=listing.panelists,
+        years=[str(y) for y in listing.years],
         chosen={"host": host, "panelist": panelist, "year": year},
     )
 

@@ -53,6 +53,9 @@ class Event(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(String(64))
+    # The start's year at the venue (in ``timezone``), kept with ``starts_at`` by the events service, so the
+    # archive files an event under the year its own readers see, and filters by it in SQL.
+    local_year: Mapped[int] = mapped_column(index=True)
     venue: Mapped[str | None] = mapped_column(String(200))
     online_url: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(16))

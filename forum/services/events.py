@@ -166,6 +166,7 @@ def _apply_details(session: Session, organizer: Organizer, event: Event, details
         multiline=True,
     )
     event.starts_at, event.timezone = _aware_start(details)
+    event.local_year = details.starts_at_local.year
     event.venue = clean_text(
         details.venue, field="venue", label=_("Venue"), max_length=VENUE_MAX, required=False
     )

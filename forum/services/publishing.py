@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,7 +13,15 @@ from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.i18n import in_language
 from forum.live import protocol
-from forum.models import Event, EventStatus, Organizer, TranscriptVersion
+from forum.models import (
+    Event,
+    EventStatus,
+    HostOrganisation,
+    Organizer,
+    Participant,
+    ParticipantRole,
+    TranscriptVersion,
+)
 from forum.services import search
 from forum.services.events import owned_event
 from forum.services.fields import SUMMARY_MAX, clean_text, is_slug
@@ -148,6 +157,66 @@ def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
     search.remove_entries(session, event.id)
     session.flush()
     record_event_status(session, event)
+
+
+@dataclass
+class ArchiveListing:
+    """The archive's index: the published events a filter keeps, and every choice the filters offer."""
+
+    events: list[Event]
+    panel: dict[int, list[str]]  # event id -> its panelists' names
+    hosts: list[str]
+    panelists: list[str]
+    years: list[int]
+
+
+def archive_listing(
+    session: Session, *, host: str = "", panelist: str = "", year: str = ""
+) -> ArchiveListing:
+    """Published events, newest first, filtered in SQL by host name, a panelist's name and the year the
+    event took place at its venue (its own time zone, not the server's)."""
+    published = Event.status == EventStatus.PUBLISHED
+    query = select(Event).where(published).order_by(Event.starts_at.desc(), Event.id.desc())
+    if host:
+        query = query.join(HostOrganisation, HostOrganisation.id == Event.host_id).where(
+            HostOrganisation.name == host
+        )
+    if panelist:
+        query = query.where(
+            select(Participant.id)
+            .where(
+                Participant.event_id == Event.id,
+                Participant.role == ParticipantRole.PANELIST,
+                Participant.display_name == panelist,
+            )
+            .exists()
+        )
+    if year:
+        query = query.where(Event.local_year == (int(year) if year.isdigit() and len(year) == 4 else -1))
+    events = list(session.scalars(query))
+    panel: dict[int, list[str]] = {}
+    everyone = session.execute(
+        select(Participant.event_id, Participant.display_name)
+        .join(Event, Event.id == Participant.event_id)
+        .where(published, Participant.role == ParticipantRole.PANELIST)
+        .order_by(Participant.position, Participant.id)
+    ).all()
+    for event_id, name in everyone:
+        panel.setdefault(event_id, []).append(name)
+    hosts = session.scalars(
+        select(HostOrganisation.name)
+        .join(Event, Event.host_id == HostOrganisation.id)
+        .where(published)
+        .distinct()
+    ).all()
+    years = session.scalars(select(Event.local_year).where(published).distinct()).all()
+    return ArchiveListing(
+        events=events,
+        panel=panel,
+        hosts=sorted(hosts),
+        panelists=sorted({name for names in panel.values() for name in names}),
+        years=sorted(years, reverse=True),
+    )
 
 
 def published_event(session: Session, slug: str) -> Event:
