@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -27,6 +27,12 @@ COMMIT_CONFLICT = Conflict(
         "Reload the page and try again."
     )
 )
+
+
+def refuse() -> None:
+    """Mark this request as refused: whatever the response's status (a redirect back with a message, a form
+    shown again), the boundary rolls its changes back instead of committing them."""
+    g.forum_refused = True
 
 
 @contextmanager
@@ -50,7 +56,7 @@ def init_app(app: Flask) -> None:
         if not registry.has():
             return response
         session = registry()
-        if response.status_code >= 400:
+        if response.status_code >= 400 or g.pop("forum_refused", False):
             session.rollback()
             return response
         try:

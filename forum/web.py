@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from forum.db import get_session
+from forum.boundary import refuse
 from forum.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,13 @@ def form_action(
     """Run one service call for a plain form post, then go back (303) with a message.
 
     ``done`` is the message, or a function of the action's ``name`` and the call's result that words it.
-    A refusal is rolled back here: the redirect is a success status, so the boundary would commit.
+    A refusal is marked for the boundary, which rolls it back although the redirect is a success status.
     Errors not listed in ``refusals`` reach the error handler with their own status.
     """
-    session = get_session()
     try:
         result = call()
     except refusals as error:
-        session.rollback()
+        refuse()
         flash(error.message, "error")
     else:
         flash(done if isinstance(done, str) else done(name, result), "success")
@@ -82,8 +81,28 @@ def error_response(error: DomainError) -> Response:
 
 def render_form(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
     """Render a form page; a submitted form with errors answers 422 so the boundary rolls back."""
-    status = 422 if form.is_submitted() and (form.errors or context.get("failed")) else 200
+    status = 422 if form.is_submitted() and form.errors else 200
     return render_template(template, form=form, **context), status
+
+
+def form_page(
+    template: str,
+    form: FlaskForm,
+    save: Callable[[], Any],
+    then: Callable[[Any], Response],
+    **context: Any,
+) -> Response | tuple[str, int]:
+    """A form page: the form, or on a valid submission the service call ``save``. A refusal is shown on the
+    form (422, so the boundary rolls back); a success goes on with ``then(result)`` (a message, a redirect).
+    """
+    if form.validate_on_submit():
+        try:
+            result = save()
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return then(result)
+    return render_form(template, form, **context)
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
