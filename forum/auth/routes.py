@@ -12,12 +12,11 @@ from werkzeug.wrappers import Response
 
 from forum.auth.forms import SignInForm, SignUpForm
 from forum.db import get_session
-from forum.errors import DomainError
 from forum.extensions import login_manager
 from forum.models import Organizer
 from forum.services import accounts
 from forum.services.audience_identity import network_key
-from forum.web import attach_error, render_form
+from forum.web import form_page
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -49,21 +48,23 @@ def sign_up() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("setup.my_events"))
     form = SignUpForm()
-    if form.validate_on_submit():
-        try:
-            organizer = accounts.register_organizer(
-                get_session(),
-                email=form.email.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-            )
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("auth/sign_up.html", form, failed=True)
+
+    def welcome(organizer: Organizer) -> Response:
         login_user(organizer)
         flash(_("Welcome! Create your first event."), "success")
         return redirect(url_for("setup.my_events"))
-    return render_form("auth/sign_up.html", form)
+
+    return form_page(
+        "auth/sign_up.html",
+        form,
+        lambda: accounts.register_organizer(
+            get_session(),
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+        ),
+        welcome,
+    )
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -71,20 +72,22 @@ def sign_in() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
-    if form.validate_on_submit():
-        try:
-            organizer = accounts.authenticate(
-                get_session(),
-                email=form.email.data,
-                password=form.password.data,
-                network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
-            )
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("auth/sign_in.html", form, failed=True)
+
+    def signed_in(organizer: Organizer) -> Response:
         login_user(organizer)
         return redirect(_safe_next(request.args.get("next")))
-    return render_form("auth/sign_in.html", form)
+
+    return form_page(
+        "auth/sign_in.html",
+        form,
+        lambda: accounts.authenticate(
+            get_session(),
+            email=form.email.data,
+            password=form.password.data,
+            network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+        ),
+        signed_in,
+    )
 
 
 @bp.route("/signout", methods=["POST"])

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from forum.boundary import refuse
 from forum.confirm import require_confirmation
 from forum.db import get_session, utcnow
 from forum.errors import Conflict, DomainError, InvalidInput
@@ -207,7 +208,7 @@ def publish(event_id: int) -> Response:
     try:
         version = publishing.publish(session, current_user, event_id, request.form.get("correction_note"))
     except (InvalidInput, Conflict) as error:
-        session.rollback()
+        refuse()
         flash(error.message, "error")
         return _back(event_id, "publish")
     flash(_("Version %(number)s is published.", number=version.number), "success")
@@ -284,7 +285,7 @@ def panelist_review(token: str) -> Response | str:
                     else _("Your correction is saved and approved.")
                 )
         except DomainError as error:
-            session.rollback()
+            refuse()
             flash(error.message, "error")
         else:
             flash(message, "success")

@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 from forum.confirm import require_confirmation
 from forum.db import get_session
-from forum.errors import DomainError, InvalidInput
-from forum.models import EventStatus, ParticipantRole
+from forum.errors import InvalidInput
+from forum.models import AgendaQuestion, Event, EventStatus, Participant, ParticipantRole
 from forum.services import (
     agenda,
     contributions,
@@ -32,7 +32,7 @@ from forum.setup.forms import (
     QuestionForm,
     StatusForm,
 )
-from forum.web import attach_error, render_form
+from forum.web import form_page
 
 bp = Blueprint("setup", __name__, url_prefix="/manage")
 
@@ -80,15 +80,18 @@ def new_event() -> Response | tuple[str, int]:
     form = EventForm()
     if request.method == "GET":
         form.timezone.data = form.timezone.data or "UTC"
-    if form.validate_on_submit():
-        try:
-            event = events.create_event(get_session(), current_user, _details(form))
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/event_form.html", form, event=None, failed=True)
+
+    def created(event: Event) -> Response:
         flash(_("Event created as a draft. Now add the panel and the questions."), "success")
         return redirect(url_for(".event_overview", event_id=event.id))
-    return render_form("setup/event_form.html", form, event=None)
+
+    return form_page(
+        "setup/event_form.html",
+        form,
+        lambda: events.create_event(get_session(), current_user, _details(form)),
+        created,
+        event=None,
+    )
 
 
 @bp.get("/<id:event_id>")
@@ -119,15 +122,18 @@ def edit_event(event_id: int) -> Response | tuple[str, int]:
         form.host_name.data = event.host.name
         form.host_website.data = event.host.website
         form.host_about.data = event.host.about
-    if form.validate_on_submit():
-        try:
-            events.update_event(session, current_user, event_id, _details(form))
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/event_form.html", form, event=event, failed=True)
+
+    def saved(_result: object) -> Response:
         flash(_("Event details saved."), "success")
         return redirect(url_for(".event_overview", event_id=event_id))
-    return render_form("setup/event_form.html", form, event=event)
+
+    return form_page(
+        "setup/event_form.html",
+        form,
+        lambda: events.update_event(session, current_user, event_id, _details(form)),
+        saved,
+        event=event,
+    )
 
 
 @bp.post("/<id:event_id>/delete")
@@ -182,20 +188,24 @@ def new_participant(event_id: int) -> Response | tuple[str, int]:
     form = ParticipantForm()
     if request.method == "GET" and request.args.get("role") in {"moderator", "panelist", "scribe"}:
         form.role.data = request.args["role"]
-    if form.validate_on_submit():
-        try:
-            person = panel.add_participant(session, current_user, event_id, _participant_details(form))
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/participant_form.html", form, event=event, person=None, failed=True)
-        added = {
+
+    def added(person: Participant) -> Response:
+        said = {
             ParticipantRole.MODERATOR: _("%(name)s added as moderator.", name=person.display_name),
             ParticipantRole.PANELIST: _("%(name)s added as panelist.", name=person.display_name),
             ParticipantRole.SCRIBE: _("%(name)s added as scribe.", name=person.display_name),
         }
-        flash(added[person.role], "success")
+        flash(said[person.role], "success")
         return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
-    return render_form("setup/participant_form.html", form, event=event, person=None)
+
+    return form_page(
+        "setup/participant_form.html",
+        form,
+        lambda: panel.add_participant(session, current_user, event_id, _participant_details(form)),
+        added,
+        event=event,
+        person=None,
+    )
 
 
 @bp.route("/<id:event_id>/panel/<id:participant_id>/edit", methods=["GET", "POST"])
@@ -206,17 +216,15 @@ def edit_participant(event_id: int, participant_id: int) -> Response | tuple[str
     form = ParticipantForm(obj=person)
     if request.method == "GET":
         form.role.data = person.role.value
-    if form.validate_on_submit():
-        try:
-            panel.update_participant(
-                session, current_user, event_id, participant_id, _participant_details(form)
-            )
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/participant_form.html", form, event=event, person=person, failed=True)
+
+    def saved(_result: object) -> Response:
         flash(_("Saved."), "success")
         return redirect(url_for(".event_overview", event_id=event_id) + "#panel")
-    return render_form("setup/participant_form.html", form, event=event, person=person)
+
+    def save() -> None:
+        panel.update_participant(session, current_user, event_id, participant_id, _participant_details(form))
+
+    return form_page("setup/participant_form.html", form, save, saved, event=event, person=person)
 
 
 @bp.post("/<id:event_id>/panel/<id:participant_id>/delete")
@@ -266,16 +274,20 @@ def new_question(event_id: int) -> Response | tuple[str, int]:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
     form = QuestionForm()
-    if form.validate_on_submit():
-        try:
-            question = agenda.add_question(session, current_user, event_id, form.text.data or "")
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/question_form.html", form, event=event, question=None, failed=True)
+
+    def added(question: AgendaQuestion) -> Response:
         flash(_("Question %(number)s added.", number=question.position), "success")
         _warn_if_repeated(event_id, question.id)
         return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
-    return render_form("setup/question_form.html", form, event=event, question=None)
+
+    return form_page(
+        "setup/question_form.html",
+        form,
+        lambda: agenda.add_question(session, current_user, event_id, form.text.data or ""),
+        added,
+        event=event,
+        question=None,
+    )
 
 
 @bp.route("/<id:event_id>/agenda/<id:question_id>/edit", methods=["GET", "POST"])
@@ -284,16 +296,20 @@ def edit_question(event_id: int, question_id: int) -> Response | tuple[str, int]
     question = agenda.owned_question(session, current_user, event_id, question_id)
     event = events.owned_event(session, current_user, event_id)
     form = QuestionForm(obj=question)
-    if form.validate_on_submit():
-        try:
-            agenda.update_question(session, current_user, event_id, question_id, form.text.data or "")
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/question_form.html", form, event=event, question=question, failed=True)
+
+    def saved(_result: object) -> Response:
         flash(_("Question %(number)s saved.", number=question.position), "success")
         _warn_if_repeated(event_id, question.id)
         return redirect(url_for(".event_overview", event_id=event_id) + "#agenda")
-    return render_form("setup/question_form.html", form, event=event, question=question)
+
+    return form_page(
+        "setup/question_form.html",
+        form,
+        lambda: agenda.update_question(session, current_user, event_id, question_id, form.text.data or ""),
+        saved,
+        event=event,
+        question=question,
+    )
 
 
 @bp.post("/<id:event_id>/agenda/<id:question_id>/delete")
@@ -365,23 +381,28 @@ def audience_settings(event_id: int) -> Response | tuple[str, int]:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
     form = AudienceSettingsForm(obj=event)
-    if form.validate_on_submit():
-        try:
-            moderation.update_settings(
-                session,
-                live_access.organizer_actor(current_user, event),
-                questions_enabled=form.questions_enabled.data,
-                premoderation=form.premoderation.data,
-                word_list=form.word_list.data or "",
-                report_threshold=form.report_threshold.data,
-            )
-        except DomainError as error:
-            attach_error(form, error)
-            return render_form("setup/audience.html", form, event=event, log=[], failed=True)
+
+    def save() -> None:
+        moderation.update_settings(
+            session,
+            live_access.organizer_actor(current_user, event),
+            questions_enabled=form.questions_enabled.data,
+            premoderation=form.premoderation.data,
+            word_list=form.word_list.data or "",
+            report_threshold=form.report_threshold.data,
+        )
+
+    def saved(_result: object) -> Response:
         flash(_("Audience settings saved."), "success")
         return redirect(url_for(".audience_settings", event_id=event_id))
-    return render_form(
-        "setup/audience.html", form, event=event, log=moderation_log.entries(session, current_user, event_id)
+
+    return form_page(
+        "setup/audience.html",
+        form,
+        save,
+        saved,
+        event=event,
+        log=moderation_log.entries(session, current_user, event_id),
     )
 
 
