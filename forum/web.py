@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from forum import limits
 from forum.boundary import refuse
 from forum.errors import DomainError
 
@@ -163,6 +164,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration_filter, "duration")
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(public_url_for, "public_url_for")
+    app.add_template_global(limits, "limits")
 
     @app.errorhandler(DomainError)
     def on_domain_error(error: DomainError) -> Response:

@@ -66,11 +66,11 @@ def test_small_filters():
 
 
 def test_limits_and_status_sets_come_from_the_services():
+    from forum import limits
     from forum.models import AWAITING_STATUSES, VISIBLE_STATUSES
-    from forum.services import audience_identity, audience_questions
 
-    assert regions.limits()["question"] == audience_questions.TEXT_MAX
-    assert regions.limits()["name"] == audience_identity.NAME_MAX
+    assert regions.limits()["question"] == limits.AUDIENCE_QUESTION_MAX
+    assert regions.limits()["name"] == limits.AUDIENCE_NAME_MAX
     statuses = regions.statuses()
     assert set(statuses["board"]) == {s.value for s in VISIBLE_STATUSES}
     assert set(statuses["queue"]) == {s.value for s in AWAITING_STATUSES}

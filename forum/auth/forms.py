@@ -5,11 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from forum.services.fields import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from forum.limits import EMAIL_MAX, ORGANIZER_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 
 class SignUpForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=ORGANIZER_NAME_MAX)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
     password = PasswordField(
         _l("Password"),

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
+from forum.limits import CONTRIBUTION_MAX
 from forum.models import AgendaQuestion
-from forum.services.fields import ANSWER_MAX
 
 
 def answer_field_name(question_id: int) -> str:
@@ -26,7 +26,7 @@ def prepared_answers_form(questions: list[AgendaQuestion], current: dict[int, st
             answer_field_name(question.id),
             TextAreaField(
                 f"{question.position}. {question.text}",
-                validators=[Optional(), Length(max=ANSWER_MAX)],
+                validators=[Optional(), Length(max=CONTRIBUTION_MAX)],
                 default=current.get(question.id, ""),
             ),
         )

@@ -33,9 +33,10 @@ from flask import Flask, current_app
 from flask_babel import get_translations
 from flask_wtf.csrf import generate_csrf
 
+from forum import limits as shared_limits
 from forum.live.messages import client_messages
 from forum.models import AWAITING_STATUSES, VISIBLE_STATUSES, ParticipantRole, QuestionStatus
-from forum.services import audience_identity, audience_questions, fields, moderation, polls
+from forum.services import audience_identity, audience_questions
 
 REGION_FOLDER = "live/regions"
 
@@ -198,13 +199,13 @@ def init_app(app: Flask) -> None:
 def limits() -> dict[str, int]:
     """Length limits of what people type in the live room, as the services enforce them."""
     return {
-        "question": audience_questions.TEXT_MAX,
-        "name": audience_identity.NAME_MAX,
-        "report_reason": audience_questions.REASON_MAX,
-        "rejection_reason": moderation.REASON_MAX,
-        "contribution": fields.ANSWER_MAX,
-        "agenda_question": fields.QUESTION_MAX,
-        "poll_option": polls.OPTION_MAX,
+        "question": shared_limits.AUDIENCE_QUESTION_MAX,
+        "name": shared_limits.AUDIENCE_NAME_MAX,
+        "report_reason": shared_limits.REPORT_REASON_MAX,
+        "rejection_reason": shared_limits.REJECTION_REASON_MAX,
+        "contribution": shared_limits.CONTRIBUTION_MAX,
+        "agenda_question": shared_limits.AGENDA_QUESTION_MAX,
+        "poll_option": shared_limits.POLL_OPTION_MAX,
     }
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotAuthenticated
+from forum.limits import EMAIL_MAX, ORGANIZER_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from forum.models import Organizer
 from forum.services import rate_limits
-from forum.services.fields import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, clean_text
+from forum.services.fields import clean_text
 
 _hasher = PasswordHasher()
 # Deliberately loose: the address only has to be deliverable-looking; we never send mail unasked.
@@ -48,7 +49,7 @@ def check_password_rules(password: str | None) -> str:
 def register_organizer(session: Session, *, email: str, display_name: str, password: str) -> Organizer:
     """Create an organizer account; refuses a taken e-mail address or a weak password."""
     email = normalise_email(email)
-    name = clean_text(display_name, field="display_name", label=_("Your name"), max_length=NAME_MAX)
+    name = clean_text(display_name, field="display_name", label=_("Your name"), max_length=ORGANIZER_NAME_MAX)
     password = check_password_rules(password)
     taken = session.scalar(select(func.count()).select_from(Organizer).where(Organizer.email == email))
     if taken:

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, NotFound
+from forum.limits import AGENDA_QUESTION_MAX
 from forum.live import protocol
 from forum.live.protocol import Change
 from forum.models import AgendaQuestion, Contribution, EventStatus, LiveState, Organizer
 from forum.services import changes
 from forum.services.events import owned_event
-from forum.services.fields import QUESTION_MAX, clean_text, wording_key
+from forum.services.fields import clean_text, wording_key
 
 
 def ordered_questions(session: Session, event_id: int) -> list[AgendaQuestion]:
@@ -60,7 +61,10 @@ def announce_agenda(session: Session, event_id: int) -> None:
 
 
 def _clean_question(text: str) -> str:
-    return clean_text(text, field="text", label=_("Question"), max_length=QUESTION_MAX, multiline=True) or ""
+    return (
+        clean_text(text, field="text", label=_("Question"), max_length=AGENDA_QUESTION_MAX, multiline=True)
+        or ""
+    )
 
 
 def add_question(session: Session, organizer: Organizer, event_id: int, text: str) -> AgendaQuestion:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from forum.db import insert_unless_present
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from forum.limits import AUDIENCE_NAME_MAX
 from forum.models import AudienceMember, Event, EventStatus, SubmissionReceipt
 from forum.services import rate_limits
 from forum.services.fields import clean_text
@@ -181,9 +182,6 @@ def comment_submission(session: Session, actor: LiveActor, client_id: Any, actio
     return _start(session, actor, client_id, action)
 
 
-NAME_MAX = 60
-
-
 def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> tuple[str, str | None]:
     """The text of an audience question or reader comment, and the optional name it is signed with."""
     cleaned = (
@@ -200,7 +198,7 @@ def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> 
         display_name if isinstance(display_name, str) else "",
         field="display_name",
         label=_("Your name"),
-        max_length=NAME_MAX,
+        max_length=AUDIENCE_NAME_MAX,
         required=False,
     )
     return cleaned, name

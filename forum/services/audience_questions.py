@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from forum.db import insert_unless_present, utcnow
 from forum.errors import Conflict, NotFound
+from forum.limits import AUDIENCE_QUESTION_MAX, REPORT_REASON_MAX
 from forum.live.protocol import Change, audience_room
 from forum.models import (
     VISIBLE_STATUSES,
@@ -32,10 +33,8 @@ from forum.services.live_core import live_state
 from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
 
-TEXT_MAX = 500
 # Why a question is held, as stored and logged (English, like the log); pages show the terms in their words.
 WORD_LIST_REASON = "matches the word list: "
-REASON_MAX = 200
 EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
 
 
@@ -115,7 +114,7 @@ def ask(
         )
     audience_identity.count_against_limits(actor, member, "question")
     text, name = audience_identity.clean_post(
-        text, display_name, label=_("Your question"), max_length=TEXT_MAX
+        text, display_name, label=_("Your question"), max_length=AUDIENCE_QUESTION_MAX
     )
     status, held_reason = _screen(event, text, name)
     item = AudienceQuestion(
@@ -152,7 +151,7 @@ def edit(session: Session, actor: LiveActor, question_id: int, *, text: Any, dis
     audience_identity.count_against_limits(actor, member, "question")
     event = _open_event(session, actor)
     item.text, item.display_name = audience_identity.clean_post(
-        text, display_name, label=_("Your question"), max_length=TEXT_MAX
+        text, display_name, label=_("Your question"), max_length=AUDIENCE_QUESTION_MAX
     )
     item.status, item.held_reason = _screen(event, item.text, item.display_name)
     session.flush()
@@ -216,7 +215,7 @@ def report(
         reason if isinstance(reason, str) else "",
         field="reason",
         label=_("Reason"),
-        max_length=REASON_MAX,
+        max_length=REPORT_REASON_MAX,
         required=False,
     )
     insert_unless_present(

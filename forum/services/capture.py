@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.limits import CONTRIBUTION_MAX
 from forum.live.protocol import Change
 from forum.models import (
     AgendaQuestion,
@@ -22,7 +23,7 @@ from forum.models import (
     ParticipantRole,
 )
 from forum.services import changes, contributions
-from forum.services.fields import ANSWER_MAX, clean_text
+from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import contributions_payload, live_state, record_contribution
 
@@ -85,7 +86,8 @@ def add_contribution(
     if question is None or question.event_id != actor.event_id:
         raise NotFound(_("Choose a question of this event's agenda."))
     cleaned = (
-        clean_text(text, field="text", label=_("What was said"), max_length=ANSWER_MAX, multiline=True) or ""
+        clean_text(text, field="text", label=_("What was said"), max_length=CONTRIBUTION_MAX, multiline=True)
+        or ""
     )
     item = Contribution(
         event_id=actor.event_id,
@@ -114,7 +116,8 @@ def edit_contribution(session: Session, actor: LiveActor, contribution_id: int, 
     if event is not None and event.status == EventStatus.PUBLISHED:
         raise Conflict(_("The record is published; corrections go through the publishing editor."))
     cleaned = (
-        clean_text(text, field="text", label=_("What was said"), max_length=ANSWER_MAX, multiline=True) or ""
+        clean_text(text, field="text", label=_("What was said"), max_length=CONTRIBUTION_MAX, multiline=True)
+        or ""
     )
     if cleaned == item.text:
         return

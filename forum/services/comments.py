@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 
 from forum.db import insert_unless_present
 from forum.errors import Conflict, NotFound
+from forum.limits import COMMENT_MAX
 from forum.models import CommentReport, CommentStatus, Event, EventStatus, Organizer, ReaderComment
 from forum.services import audience_identity
 from forum.services.events import owned_event
 from forum.services.live_access import LiveActor
 from forum.services.moderation_log import log_action
 from forum.services.word_list import matching_terms
-
-TEXT_MAX = 2000
 
 
 def _event(session: Session, actor: LiveActor) -> Event:
@@ -53,7 +52,7 @@ def post(
         raise NotFound(_("There is no such answer in this record."))
     audience_identity.count_against_limits(actor, member, "comment")
     text, name = audience_identity.clean_post(
-        text, display_name, label=_("Your comment"), max_length=TEXT_MAX
+        text, display_name, label=_("Your comment"), max_length=COMMENT_MAX
     )
     terms = matching_terms(f"{text}\n{name or ''}", event.word_list)
     comment = ReaderComment(

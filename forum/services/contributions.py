@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from forum.errors import Conflict, NotFound, PermissionDenied
+from forum.limits import CONTRIBUTION_MAX
 from forum.models import (
     AgendaQuestion,
     Contribution,
@@ -20,7 +21,7 @@ from forum.models import (
     Participant,
     ParticipantRole,
 )
-from forum.services.fields import ANSWER_MAX, clean_text
+from forum.services.fields import clean_text
 
 # Prepared answers may be written until the record is published; after that the organizer corrects it.
 PREPARED_ANSWER_STATUSES = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.LIVE, EventStatus.ENDED}
@@ -90,7 +91,7 @@ def save_prepared_answer(
         text,
         field=f"answer_{question_id}",
         label=_("Answer"),
-        max_length=ANSWER_MAX,
+        max_length=CONTRIBUTION_MAX,
         required=False,
         multiline=True,
     )

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.limits import EVENT_SUMMARY_MAX, EVENT_TITLE_MAX, HOST_ABOUT_MAX, HOST_NAME_MAX, VENUE_MAX
 from forum.models import (
     AgendaQuestion,
     Event,
@@ -24,18 +25,7 @@ from forum.models import (
     TranscriptVersion,
 )
 from forum.models.panel import ParticipantRole
-from forum.services.fields import (
-    ABOUT_MAX,
-    NAME_MAX,
-    SUMMARY_MAX,
-    TITLE_MAX,
-    VENUE_MAX,
-    clean_slug,
-    clean_text,
-    clean_url,
-    is_slug,
-    slugify,
-)
+from forum.services.fields import clean_slug, clean_text, clean_url, is_slug, slugify
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 JOIN_CODE_LENGTH = 6
@@ -109,13 +99,15 @@ def _clean_language(value: str) -> str:
 
 
 def _resolve_host(session: Session, organizer: Organizer, details: EventDetails) -> HostOrganisation:
-    name = clean_text(details.host_name, field="host_name", label=_("Host organisation"), max_length=NAME_MAX)
+    name = clean_text(
+        details.host_name, field="host_name", label=_("Host organisation"), max_length=HOST_NAME_MAX
+    )
     website = clean_url(details.host_website, field="host_website", label=_("Host website"))
     about = clean_text(
         details.host_about,
         field="host_about",
         label=_("About the host"),
-        max_length=ABOUT_MAX,
+        max_length=HOST_ABOUT_MAX,
         required=False,
         multiline=True,
     )
@@ -156,12 +148,12 @@ def new_join_code(session: Session) -> str:
 
 
 def _apply_details(session: Session, organizer: Organizer, event: Event, details: EventDetails) -> None:
-    event.title = clean_text(details.title, field="title", label=_("Title"), max_length=TITLE_MAX) or ""
+    event.title = clean_text(details.title, field="title", label=_("Title"), max_length=EVENT_TITLE_MAX) or ""
     event.summary = clean_text(
         details.summary,
         field="summary",
         label=_("Summary"),
-        max_length=SUMMARY_MAX,
+        max_length=EVENT_SUMMARY_MAX,
         required=False,
         multiline=True,
     )

@@ -10,22 +10,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 
 from forum.errors import InvalidInput
-
-# Limits are defined once here; forms import them so browser hints and server rules agree.
-TITLE_MAX = 200
-SLUG_MAX = 80
-NAME_MAX = 120
-SHORT_NAME_MAX = 60
-AFFILIATION_MAX = 200
-VENUE_MAX = 200
-URL_MAX = 500
-SUMMARY_MAX = 5000
-ABOUT_MAX = 5000
-QUESTION_MAX = 1000
-ANSWER_MAX = 20000
-EMAIL_MAX = 254
-PASSWORD_MIN = 10
-PASSWORD_MAX = 200
+from forum.limits import SLUG_MAX, URL_MAX
 
 # Words the archive uses as addresses of its own (/archive/search).
 RESERVED_SLUGS = frozenset({"search", "new"})

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.errors import InvalidInput, NotFound, PermissionDenied
+from forum.limits import JOIN_CODE_MAX
 from forum.live.protocol import Stream
 from forum.models import Event, EventStatus, Invitation, Organizer, Participant
 from forum.services import invitations
@@ -93,7 +94,7 @@ def event_by_slug_or_code(
     if code:
         # Codes never contain hyphens; people and phone keyboards add them when grouping ("K7M-2QX").
         normalised = "".join(code.translate(_CODE_SEPARATORS).split()).upper()
-        if not normalised.isalnum() or len(normalised) > 12:
+        if not normalised.isalnum() or len(normalised) > JOIN_CODE_MAX:
             return None
         return session.scalar(select(Event).where(func.upper(Event.join_code) == normalised))
     return None

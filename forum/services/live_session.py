@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.limits import AGENDA_QUESTION_MAX, CONTRIBUTION_MAX
 from forum.live.protocol import Change
 from forum.models import (
     AgendaQuestion,
@@ -25,7 +26,7 @@ from forum.services import changes, floor, polls
 from forum.services.agenda import announce_agenda, ordered_questions
 from forum.services.contributions import add_revision
 from forum.services.events import readiness_problems
-from forum.services.fields import ANSWER_MAX, QUESTION_MAX, clean_text
+from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import (
     feed_items,
@@ -144,7 +145,8 @@ def add_question_live(session: Session, actor: LiveActor, text: str, *, make_cur
     state = live_state(session, actor.event_id, lock=True)
     require_live(state)
     cleaned = (
-        clean_text(text, field="text", label=_("Question"), max_length=QUESTION_MAX, multiline=True) or ""
+        clean_text(text, field="text", label=_("Question"), max_length=AGENDA_QUESTION_MAX, multiline=True)
+        or ""
     )
     questions = ordered_questions(session, actor.event_id)
     ids = [q.id for q in questions]
@@ -210,7 +212,7 @@ def save_prompt(session: Session, actor: LiveActor, question_id: int, text: str)
         raise NotFound(_("That question is not on this event's agenda."))
     if _event(session, actor).status == EventStatus.PUBLISHED:
         raise Conflict(_("The record is published; corrections go through the publishing editor."))
-    cleaned = clean_text(text, field="text", label=_("Prompt"), max_length=ANSWER_MAX, multiline=True)
+    cleaned = clean_text(text, field="text", label=_("Prompt"), max_length=CONTRIBUTION_MAX, multiline=True)
     if cleaned is None:
         raise InvalidInput(_("Write the prompt before saving it."), fields={"text": "Required."})
     prompt = session.scalar(

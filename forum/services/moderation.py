@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.limits import REJECTION_REASON_MAX, REPORT_THRESHOLD_MAX, WORD_LIST_MAX
 from forum.live.protocol import Change
 from forum.models import (
     VISIBLE_STATUSES,
@@ -26,12 +27,10 @@ from forum.models import (
 from forum.services import changes
 from forum.services.audience_questions import announce, author_room
 from forum.services.audience_view import audience_settings, staff_payload
-from forum.services.fields import ABOUT_MAX, clean_text
+from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import live_state
 from forum.services.moderation_log import log_action
-
-REASON_MAX = 500
 
 
 def _question(session: Session, actor: LiveActor, question_id: int) -> AudienceQuestion:
@@ -82,7 +81,7 @@ def reject(session: Session, actor: LiveActor, question_id: int, reason: Any = N
         reason if isinstance(reason, str) else "",
         field="reason",
         label=_("Reason"),
-        max_length=REASON_MAX,
+        max_length=REJECTION_REASON_MAX,
         required=False,
     )
     _decide(session, actor, item, QuestionStatus.REJECTED, "reject", item.rejection_reason)
@@ -221,7 +220,7 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
             settings["word_list"],
             field="word_list",
             label=_("Word list"),
-            max_length=ABOUT_MAX,
+            max_length=WORD_LIST_MAX,
             required=False,
             multiline=True,
         )
@@ -230,7 +229,7 @@ def update_settings(session: Session, actor: LiveActor, **settings: Any) -> None
             changed.append("word list")
     threshold = settings.get("report_threshold")
     if threshold is not None:
-        if not isinstance(threshold, int) or not 1 <= threshold <= 1000:
+        if not isinstance(threshold, int) or not 1 <= threshold <= REPORT_THRESHOLD_MAX:
             raise InvalidInput(
                 _("The report threshold must be a whole number from 1 to 1000."),
                 fields={"report_threshold": "1 to 1000."},

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound
+from forum.limits import PARTICIPANT_AFFILIATION_MAX, PARTICIPANT_NAME_MAX, PARTICIPANT_SHORT_NAME_MAX
 from forum.live import protocol
 from forum.live.protocol import Change, participant_room
 from forum.models import Contribution, Organizer, Participant, ParticipantRole
 from forum.services import changes
 from forum.services.events import owned_event
-from forum.services.fields import AFFILIATION_MAX, NAME_MAX, SHORT_NAME_MAX, clean_text
+from forum.services.fields import clean_text
 
 
 @dataclass(frozen=True)
@@ -34,21 +35,26 @@ def _clean(details: ParticipantDetails) -> tuple[ParticipantRole, str, str, str 
     except ValueError:
         message = _("Choose moderator, panelist or scribe.")
         raise InvalidInput(message, fields={"role": message}) from None
-    name = clean_text(details.display_name, field="display_name", label=_("Name"), max_length=NAME_MAX) or ""
+    name = (
+        clean_text(
+            details.display_name, field="display_name", label=_("Name"), max_length=PARTICIPANT_NAME_MAX
+        )
+        or ""
+    )
     short = clean_text(
         details.short_name,
         field="short_name",
         label=_("Short name"),
-        max_length=SHORT_NAME_MAX,
+        max_length=PARTICIPANT_SHORT_NAME_MAX,
         required=False,
     )
     if short is None:
-        short = name[:SHORT_NAME_MAX].rstrip()
+        short = name[:PARTICIPANT_SHORT_NAME_MAX].rstrip()
     affiliation = clean_text(
         details.affiliation,
         field="affiliation",
         label=_("Affiliation"),
-        max_length=AFFILIATION_MAX,
+        max_length=PARTICIPANT_AFFILIATION_MAX,
         required=False,
     )
     return role, name, short, affiliation

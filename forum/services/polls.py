@@ -13,19 +13,18 @@ from sqlalchemy.orm import Session
 from forum.db import insert_unless_present, utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.i18n import in_language
+from forum.limits import AGENDA_QUESTION_MAX, POLL_OPTION_COUNT_MAX, POLL_OPTION_MAX
 from forum.live.protocol import Change
 from forum.models import AgendaQuestion, Event, Poll, PollOption, PollPhase, PollStatus, PollVote
 from forum.services import audience_identity, changes
 from forum.services.audience_view import poll_payload
-from forum.services.fields import QUESTION_MAX, clean_text
+from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import live_state
 from forum.services.moderation_log import log_action
 
 # Content of the poll once it is open, so made in the event's language (not the moderator's interface).
 DEFAULT_OPTIONS = (_l("Agree"), _l("Disagree"), _l("Undecided"))
-OPTION_MAX = 120
-MAX_OPTIONS = 8
 
 
 def default_options(language: str | None) -> list[str]:
@@ -44,13 +43,14 @@ def _options(value: Any, language: str | None) -> list[str]:
             "Options must be a list of texts (or one per line).", fields={"options": "Not a list."}
         )
     labels = [
-        clean_text(v, field="options", label=_("Option"), max_length=OPTION_MAX, required=False)
+        clean_text(v, field="options", label=_("Option"), max_length=POLL_OPTION_MAX, required=False)
         for v in value
     ]
     labels = [label for label in labels if label]
-    if not 2 <= len(labels) <= MAX_OPTIONS or len({label.casefold() for label in labels}) != len(labels):
+    distinct = len({label.casefold() for label in labels}) == len(labels)
+    if not 2 <= len(labels) <= POLL_OPTION_COUNT_MAX or not distinct:
         raise InvalidInput(
-            _("Give between 2 and %(most)s different options.", most=MAX_OPTIONS),
+            _("Give between 2 and %(most)s different options.", most=POLL_OPTION_COUNT_MAX),
             fields={"options": "2 to 8."},
         )
     return labels
@@ -125,7 +125,7 @@ def open_poll(
             prompt if isinstance(prompt, str) else "",
             field="prompt",
             label=_("Poll question"),
-            max_length=QUESTION_MAX,
+            max_length=AGENDA_QUESTION_MAX,
             required=False,
         )
         or question.text

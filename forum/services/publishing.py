@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.i18n import in_language
+from forum.limits import CORRECTION_NOTE_MAX
 from forum.live import protocol
 from forum.models import (
     Event,
@@ -24,7 +25,7 @@ from forum.models import (
 )
 from forum.services import search
 from forum.services.events import owned_event
-from forum.services.fields import SUMMARY_MAX, clean_text, is_slug
+from forum.services.fields import clean_text, is_slug
 from forum.services.live_core import record_event_status
 from forum.services.record import build_record
 
@@ -109,7 +110,7 @@ def publish(
         correction_note,
         field="correction_note",
         label=_("Correction note"),
-        max_length=SUMMARY_MAX,
+        max_length=CORRECTION_NOTE_MAX,
         required=False,
         multiline=True,
     )

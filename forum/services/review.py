@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from forum.limits import CONTRIBUTION_MAX
 from forum.models import AgendaQuestion, Contribution, ContributionKind, Organizer, Participant
 from forum.services.contributions import add_revision
 from forum.services.events import owned_event
-from forum.services.fields import ANSWER_MAX, clean_text
+from forum.services.fields import clean_text
 from forum.services.live_core import revision_counts
 from forum.services.record import delivery, ordered_contributions
 
@@ -23,7 +24,7 @@ def _contribution(session: Session, event_id: int, contribution_id: int) -> Cont
 
 
 def _clean(text: str) -> str:
-    return clean_text(text, field="text", label=_("Text"), max_length=ANSWER_MAX, multiline=True) or ""
+    return clean_text(text, field="text", label=_("Text"), max_length=CONTRIBUTION_MAX, multiline=True) or ""
 
 
 def correct(session: Session, organizer: Organizer, event_id: int, contribution_id: int, text: str) -> None:

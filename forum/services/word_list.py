@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_TERMS = 500
-TERM_MAX = 80
+from forum.limits import WORD_LIST_TERM_COUNT_MAX, WORD_LIST_TERM_MAX
 
 
 def _normalise(text: str) -> str:
@@ -19,8 +18,8 @@ def parse_terms(word_list: str | None) -> list[str]:
     for line in (word_list or "").splitlines():
         term = _normalise(line.strip())
         if term and not term.startswith("#"):
-            terms.append(term[:TERM_MAX])
-    return terms[:MAX_TERMS]
+            terms.append(term[:WORD_LIST_TERM_MAX])
+    return terms[:WORD_LIST_TERM_COUNT_MAX]
 
 
 def matching_terms(text: str, word_list: str | None) -> list[str]:

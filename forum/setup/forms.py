@@ -19,17 +19,20 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forum.services.fields import (
-    ABOUT_MAX,
-    AFFILIATION_MAX,
-    NAME_MAX,
-    QUESTION_MAX,
-    SHORT_NAME_MAX,
+from forum.limits import (
+    AGENDA_QUESTION_MAX,
+    EVENT_SUMMARY_MAX,
+    EVENT_TITLE_MAX,
+    HOST_ABOUT_MAX,
+    HOST_NAME_MAX,
+    PARTICIPANT_AFFILIATION_MAX,
+    PARTICIPANT_NAME_MAX,
+    PARTICIPANT_SHORT_NAME_MAX,
+    REPORT_THRESHOLD_MAX,
     SLUG_MAX,
-    SUMMARY_MAX,
-    TITLE_MAX,
     URL_MAX,
     VENUE_MAX,
+    WORD_LIST_MAX,
 )
 
 # The languages a debate can be held in, named in the interface's language ("Japanese", "일본어").
@@ -77,13 +80,13 @@ def timezone_choices() -> list[SelectChoice]:
 
 
 class EventForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=EVENT_TITLE_MAX)])
     slug = StringField(
         _l("Web address name"),
         validators=[Optional(), Length(max=SLUG_MAX)],
         description=_l("Used in links such as /e/telegram-panel. Leave empty to make one from the title."),
     )
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=EVENT_SUMMARY_MAX)])
     starts_at = DateTimeLocalField(
         _l("Starts at (local time at the venue)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -93,11 +96,11 @@ class EventForm(FlaskForm):
     language = SelectField(_l("Language of the debate"), choices=[])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=VENUE_MAX)])
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=URL_MAX)])
-    host_name = StringField(_l("Host organisation"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    host_name = StringField(_l("Host organisation"), validators=[DataRequired(), Length(max=HOST_NAME_MAX)])
     host_website = StringField(_l("Host website"), validators=[Optional(), Length(max=URL_MAX)])
     host_about = TextAreaField(
         _l("About the host"),
-        validators=[Optional(), Length(max=ABOUT_MAX)],
+        validators=[Optional(), Length(max=HOST_ABOUT_MAX)],
         description=_l("Printed at the end of the published record."),
     )
 
@@ -109,13 +112,15 @@ class EventForm(FlaskForm):
 
 class ParticipantForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[])
-    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=PARTICIPANT_NAME_MAX)])
     short_name = StringField(
         _l("Short name"),
-        validators=[Optional(), Length(max=SHORT_NAME_MAX)],
+        validators=[Optional(), Length(max=PARTICIPANT_SHORT_NAME_MAX)],
         description=_l("How the record refers to them, e.g. “Kimmy”. Defaults to the full name."),
     )
-    affiliation = StringField(_l("Affiliation"), validators=[Optional(), Length(max=AFFILIATION_MAX)])
+    affiliation = StringField(
+        _l("Affiliation"), validators=[Optional(), Length(max=PARTICIPANT_AFFILIATION_MAX)]
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -123,7 +128,7 @@ class ParticipantForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=QUESTION_MAX)])
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=AGENDA_QUESTION_MAX)])
 
 
 class MoveForm(FlaskForm):
@@ -144,7 +149,7 @@ class AudienceSettingsForm(FlaskForm):
     )
     word_list = TextAreaField(
         _l("Word list"),
-        validators=[Optional(), Length(max=ABOUT_MAX)],
+        validators=[Optional(), Length(max=WORD_LIST_MAX)],
         description=_l(
             "One word or phrase per line. Questions containing one are held for review instead of "
             "published. Latin-letter words match whole words; other scripts match anywhere."
@@ -152,6 +157,6 @@ class AudienceSettingsForm(FlaskForm):
     )
     report_threshold = IntegerField(
         _l("Hide a question after this many reports"),
-        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+        validators=[InputRequired(), NumberRange(min=1, max=REPORT_THRESHOLD_MAX)],
         description=_l("It stays hidden until a moderator decides."),
     )
