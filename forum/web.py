@@ -153,7 +153,7 @@ def record_date(record: dict[str, Any]) -> str:
 
 
 def duration_filter(seconds: float) -> str:
-    from forum.archive.document import duration
+    from forum.formatting import duration
 
     return duration(seconds)
 

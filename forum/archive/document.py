@@ -39,13 +39,6 @@ def answers_of(content: dict[str, Any], key: str) -> list[tuple[dict[str, Any], 
     return [(q, [c for c in q["contributions"] if c["speaker"] == key]) for q in content["questions"]]
 
 
-def duration(seconds: float) -> str:
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 

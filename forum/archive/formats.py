@@ -19,13 +19,13 @@ from flask_babel import ngettext
 from forum.archive.document import (
     answers_of,
     date_text,
-    duration,
     label,
     panelist,
     paragraphs,
     people,
     plain_text_marks,
 )
+from forum.formatting import duration
 from forum.i18n import in_language
 from forum.services.record import delivery_label
 
