@@ -14,3 +14,15 @@ def duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def share(part: int, whole: int, *, places: int | None = None) -> int | float:
+    """``part`` as a percentage of ``whole``, 0 when there is no whole (a poll nobody voted in).
+
+    Without ``places``: a whole percentage, halves rounding up (5 of 8 is 63), as the live pages show it
+    and as ``Math.floor(x + 0.5)`` does in the browser's twin. With ``places``: a float rounded by Python's
+    ``round`` to that many decimals (1 of 3 is 33.3 with one), as the published record keeps shares.
+    """
+    if places is None:
+        return int(100 * part / whole + 0.5) if whole else 0
+    return round(100 * part / whole, places) if whole else 0.0

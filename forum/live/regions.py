@@ -34,6 +34,7 @@ from flask_babel import get_translations
 from flask_wtf.csrf import generate_csrf
 
 from forum import limits as shared_limits
+from forum.formatting import share
 from forum.live.messages import client_messages
 from forum.models import AWAITING_STATUSES, VISIBLE_STATUSES, ParticipantRole, QuestionStatus
 from forum.services import audience_identity, audience_questions
@@ -90,13 +91,6 @@ def order_by(items: list[dict[str, Any]], spec: list[list[str]]) -> list[dict[st
         return 0
 
     return sorted(items, key=cmp_to_key(compare))
-
-
-def share(part: int, whole: int) -> int:
-    """``part`` as a whole percentage of ``whole`` (halves round up), 0 when there is no whole."""
-    if not whole:
-        return 0
-    return int(100 * part / whole + 0.5)
 
 
 def signed(number: int) -> str:
