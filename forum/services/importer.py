@@ -209,87 +209,179 @@ def _panel_people(
     return None
 
 
-def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
-    """Parse the numbered question/answer layout of a panel summary."""
-    record = ParsedRecord(layout="summary")
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    phrases = _phrases()
+@dataclass
+class _Layout:
+    """How this summary writes its fixed phrases: in a catalogue language found in it, else in English."""
+
+    language: _Phrases | None  # None: English
+    marks: dict[str, str]  # delivery label (casefolded) -> "said" / "written"
+    delivery_mark: re.Pattern[str]  # "(written answer) First paragraph …"
+    panel_line: re.Pattern[str] | None  # English "- Moderation: …" / "- Panelist: …" (None: the language's)
+    answers_of: re.Pattern[str]
+    about: re.Pattern[str]
+
+
+@dataclass
+class _Body:
+    """What the lines after the intro hold, read in one pass."""
+
+    moderators: list[Person] = field(default_factory=list)
+    panelists: list[Person] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    # per question: the answers, each as (delivery or None, paragraphs); a mark starts a new answer
+    answers: list[list[tuple[str | None, list[str]]]] = field(default_factory=list)
+    answering: str | None = None  # NAME in "Here are NAME's answers …"
+    about: list[str] | None = None  # the host's about text, from "*About the host:" to the end
+
+
+def _layout_of(lines: list[str]) -> _Layout:
+    """Find the language the summary is written in and the patterns that read its fixed phrases."""
     # The language the summary is written in: the one whose fixed phrases it uses, else English.
     language = next(
-        (p for p in phrases if any(p.answers_of.match(line) or p.moderation.match(line) for line in lines)),
+        (
+            p
+            for p in _phrases()
+            if any(p.answers_of.match(line) or p.moderation.match(line) for line in lines)
+        ),
         None,
     )
     marks = {**_MARKED, **(language.marks if language else {})}
     delivery_mark = re.compile(
         r"^\s*\((" + "|".join(re.escape(label) for label in marks) + r")\)\s*(.*)$", re.IGNORECASE
     )
-    panel_line = _PANEL_LINE if language is None else None
-    answers_of = language.answers_of if language else _ANSWERS_OF
-    about_line = language.about if language else _ABOUT
+    if language is None:
+        return _Layout(None, marks, delivery_mark, _PANEL_LINE, _ANSWERS_OF, _ABOUT)
+    return _Layout(language, marks, delivery_mark, None, language.answers_of, language.about)
+
+
+def _opens_with_intro(line: str, layout: _Layout) -> bool:
+    """Whether the first line is an intro sentence rather than a question, a panel line or "Here are …"."""
     opening = (
-        _NUMBERED.match(lines[first])
-        or _panel_people(lines[first], _PANEL_LINE, language) is not None
-        or answers_of.match(lines[first])
+        _NUMBERED.match(line)
+        or _panel_people(line, _PANEL_LINE, layout.language) is not None
+        or layout.answers_of.match(line)
     )
-    has_intro = not opening
-    intro = lines[first] if has_intro else ""
+    return not opening
+
+
+def _read_intro(intro: str, language: _Phrases | None) -> tuple[str | None, str | None]:
+    """The host and the title the intro names: by the language's own sentence, else by the quotes."""
     shaped = language.intro.match(intro) if language and intro else None
     if shaped:
-        record.host, record.title = shaped.group("host").strip(), shaped.group("title").strip()
-    else:
-        quoted = [a or b for a, b in _QUOTED.findall(intro)]
-        hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
-        record.host = hosted.group(1).strip().rstrip(".") if hosted else None
-        record.title = next((q.strip() for q in quoted if q.strip().rstrip(".") != record.host), None)
-    record.when = _date(intro)
-    answering, current, about = None, -1, None
-    # per question: the answers, each as (delivery or None, paragraphs); a mark starts a new answer
-    answers: list[list[tuple[str | None, list[str]]]] = []
-    for line in lines[first + 1 if has_intro else first :]:
-        if not line.strip() or _RESIDUE.match(line):
-            continue
-        if current < 0 and (people := _panel_people(line, panel_line, language)) is not None:
-            moderators, names = people
-            (record.moderators if moderators else record.panelists).extend(_split_people(names))
-        elif (who := answers_of.match(line)) and current < 0:
-            answering = who.group(1).strip()
-        elif (host := about_line.match(line)) is not None:
-            about = [host.group(1).strip()]
-        elif about is not None:
-            about.append(line.strip())
-        elif (numbered := _NUMBERED.match(line)) and int(numbered.group(1)) == len(record.questions) + 1:
-            record.questions.append(numbered.group(2).strip())
-            current = len(record.questions) - 1
-            answers.append([])
-        elif current >= 0:
-            marked = delivery_mark.match(line)
-            if marked or not answers[current]:
-                answers[current].append((marks[marked.group(1).casefold()] if marked else None, []))
-            answers[current][-1][1].append((marked.group(2) if marked else line).strip())
-    if about:
-        record.about_host = "\n\n".join(p for p in about if p)
-    if not record.questions:
+        return shaped.group("host").strip(), shaped.group("title").strip()
+    quoted = [a or b for a, b in _QUOTED.findall(intro)]
+    hosted = re.search(r"hosted by\s+[“\"]([^”\"]+)", intro, re.IGNORECASE)
+    host = hosted.group(1).strip().rstrip(".") if hosted else None
+    return host, next((q.strip() for q in quoted if q.strip().rstrip(".") != host), None)
+
+
+def _read_opening_line(line: str, body: _Body, layout: _Layout) -> bool:
+    """Before the first question: file a panel line or "Here are NAME's answers"; False for any other."""
+    if (people := _panel_people(line, layout.panel_line, layout.language)) is not None:
+        moderators, names = people
+        (body.moderators if moderators else body.panelists).extend(_split_people(names))
+        return True
+    if who := layout.answers_of.match(line):
+        body.answering = who.group(1).strip()
+        return True
+    return False
+
+
+def _numbered_question(line: str, number: int) -> str | None:
+    """The question's text if the line is question `number` ("3. …"); a repeat or a skip is not one."""
+    numbered = _NUMBERED.match(line)
+    return numbered.group(2).strip() if numbered and int(numbered.group(1)) == number else None
+
+
+def _read_answer_line(line: str, answers: list[tuple[str | None, list[str]]], layout: _Layout) -> None:
+    """Add a paragraph to the question's answers; a delivery mark starts a new answer."""
+    marked = layout.delivery_mark.match(line)
+    if marked or not answers:
+        answers.append((layout.marks[marked.group(1).casefold()] if marked else None, []))
+    answers[-1][1].append((marked.group(2) if marked else line).strip())
+
+
+def _read_line(line: str, body: _Body, layout: _Layout) -> None:
+    """File one line of the body where it belongs."""
+    if not body.questions and _read_opening_line(line, body, layout):
+        return
+    if (host := layout.about.match(line)) is not None:
+        body.about = [host.group(1).strip()]
+    elif body.about is not None:
+        body.about.append(line.strip())
+    elif (question := _numbered_question(line, len(body.questions) + 1)) is not None:
+        body.questions.append(question)
+        body.answers.append([])
+    elif body.questions:
+        _read_answer_line(line, body.answers[-1], layout)
+
+
+def _read_body(lines: list[str], layout: _Layout) -> _Body:
+    """Read the lines after the intro, skipping blank ones and a trailing comment count."""
+    body = _Body()
+    for line in lines:
+        if line.strip() and not _RESIDUE.match(line):
+            _read_line(line, body, layout)
+    return body
+
+
+def _answering_name(speaker: str | None, body: _Body) -> str:
+    """Whose answers these are as named: by the caller, else by "Here are NAME's answers …"."""
+    if not body.questions:
         raise InvalidInput("No numbered questions (“1. …”) were found; is this a panel summary?")
-    name = speaker or answering
+    name = speaker or body.answering
     if name is None:
         raise InvalidInput(
             "The summary does not say whose answers it holds (“Here are NAME's answers …”); "
             "name them with --speaker."
         )
-    person = _who_answers(name, intro, record.panelists) if record.panelists else None
+    return name
+
+
+def _answering_person(name: str, intro: str, panelists: list[Person]) -> Person:
+    """The panelist answering (appended to `panelists` when none are listed), with `name` as short name."""
+    person = _who_answers(name, intro, panelists) if panelists else None
     if person is None:
         person = Person(name)
-        record.panelists.append(person)
+        panelists.append(person)
     person.short_name = name if name.casefold() != person.name.casefold() else None
+    return person
+
+
+def _contributions(
+    answers: list[list[tuple[str | None, list[str]]]], name: str
+) -> tuple[list[tuple[int, str, str, str]], dict[int, str]]:
+    """The non-empty answers as `name`'s contributions in order, and the delivery of the marked ones."""
+    said: list[tuple[int, str, str, str]] = []
+    delivery: dict[int, str] = {}
     for index, blocks in enumerate(answers):
-        for way, lines_of_answer in blocks:
-            text = "\n\n".join(p for p in lines_of_answer if p)
+        for way, paragraphs in blocks:
+            text = "\n\n".join(p for p in paragraphs if p)
             if not text:
                 continue
             if way is not None:
-                record.delivery[len(record.said)] = way
-            record.said.append((index, person.name, "answer", text))
+                delivery[len(said)] = way
+            said.append((index, name, "answer", text))
+    return said, delivery
+
+
+def parse_summary(text: str, speaker: str | None = None) -> ParsedRecord:
+    """Parse the numbered question/answer layout of a panel summary."""
+    record = ParsedRecord(layout="summary")
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    layout = _layout_of(lines)
+    has_intro = _opens_with_intro(lines[first], layout)
+    intro = lines[first] if has_intro else ""
+    record.host, record.title = _read_intro(intro, layout.language)
+    record.when = _date(intro)
+    body = _read_body(lines[first + 1 if has_intro else first :], layout)
+    record.moderators, record.panelists, record.questions = body.moderators, body.panelists, body.questions
+    if body.about:
+        record.about_host = "\n\n".join(p for p in body.about if p)
+    name = _answering_name(speaker, body)
+    person = _answering_person(name, intro, record.panelists)
+    record.said, record.delivery = _contributions(body.answers, person.name)
     return record
 
 
