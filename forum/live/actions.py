@@ -5,7 +5,6 @@ Each entry parses a payload (JSON from a socket, strings from a form), then call
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -14,28 +13,17 @@ from sqlalchemy.orm import Session
 from forum.errors import InvalidInput
 from forum.live.protocol import Action
 from forum.services import audience_questions, capture, floor, live_session, live_view, moderation, polls
-from forum.services.fields import parse_flag, parse_optional_flag
+from forum.services.fields import parse_flag, parse_id, parse_optional_flag
 from forum.services.live_access import LiveActor
 
 Payload = Mapping[str, Any]
-_DIGITS = re.compile(r"[0-9]{1,10}")
 Handler = Callable[[Session, LiveActor, Payload], Any]
 Default = TypeVar("Default")
 
 
 def _int(payload: Payload, name: str, *, required: bool = True) -> int | None:
-    value = payload.get(name)
-    if value is None or value == "":
-        if required:
-            raise InvalidInput(f"'{name}' is required.", fields={name: "Required."})
-        return None
-    if isinstance(value, bool):
-        value = None
-    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        value = int(value.strip())
-    if not isinstance(value, int) or not 0 < value < 2**31:
-        raise InvalidInput(f"'{name}' must be a positive whole number.", fields={name: "Not a number."})
-    return value
+    """An id (see fields.parse_id for the one rule every door follows)."""
+    return parse_id(payload.get(name), field=name, required=required)
 
 
 def _text(payload: Payload, name: str) -> str:

@@ -18,6 +18,8 @@ _SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 _NON_SLUG_CHARS = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DIGITS = re.compile(r"[0-9]{1,10}")
+ID_MAX = 2**31 - 1  # the database's INTEGER
 _Default = TypeVar("_Default")
 
 
@@ -130,3 +132,22 @@ def parse_optional_flag(value: object, *, field: str, default: _Default) -> bool
     An unchecked HTML checkbox posts nothing, so for a form it is the default.
     """
     return default if value is None else parse_flag(value, field=field)
+
+
+def parse_id(value: object, *, field: str, required: bool = True) -> int | None:
+    """A positive whole number that fits the database's INTEGER (an id), from JSON or a form.
+
+    Accepts an integer (not ``true``/``false``, which Python counts as 1 and 0) or text of ASCII digits,
+    spaces around allowed ("12", " 12 "). Missing (None or "") is refused when ``required``, else None.
+    """
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(f"'{field}' is required.", fields={field: "Required."})
+        return None
+    if isinstance(value, bool):
+        value = None
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or not 0 < value <= ID_MAX:
+        raise InvalidInput(f"'{field}' must be a positive whole number.", fields={field: "Not a number."})
+    return value
