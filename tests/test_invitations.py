@@ -325,3 +325,18 @@ def test_single_link_page_is_not_cached_and_has_a_qr_code(client, setup):
     card = _cards(response)["Oh Kyoungmi"]
     assert card["qr"] == invitation_qr(card["link"])
     assert "This link is shown only now." in response.get_data(as_text=True)
+
+
+def test_the_portal_saves_all_answers_in_one_call_or_none(app, client, setup, db_session):
+    event, kimmy, questions = setup
+    token = _issue(client, event, kimmy)
+    visitor = app.test_client()
+    too_long = "x" * 20_001
+    data = {f"answer_{questions[0].id}": "First.", f"answer_{questions[1].id}": too_long}
+    response = visitor.post(f"/invite/{token}", data=data)
+    assert response.status_code == 422
+    assert db_session.scalars(select(Contribution).where(Contribution.event_id == event.id)).all() == []
+    data[f"answer_{questions[1].id}"] = "Second."
+    assert visitor.post(f"/invite/{token}", data=data).status_code == 302
+    saved = db_session.scalars(select(Contribution.text).where(Contribution.event_id == event.id)).all()
+    assert sorted(saved) == ["First.", "Second."]

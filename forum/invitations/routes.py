@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forum.db import get_session
-from forum.errors import DomainError
+from forum.errors import DomainError, PermissionDenied
 from forum.invitations.forms import answer_field_name, prepared_answers_form
 from forum.models import Event, ParticipantRole
 from forum.services import agenda, contributions, invitations
@@ -34,21 +34,18 @@ def portal(token: str) -> Response | tuple[str, int]:
     saved = contributions.prepared_answers(session, participant) if is_panelist else {}
     form = prepared_answers_form(questions, {qid: c.text for qid, c in saved.items()})
     status = 200
-    if is_panelist and form.validate_on_submit():
+    if form.validate_on_submit():
+        texts = {q.id: getattr(form, answer_field_name(q.id)).data or "" for q in questions}
         try:
-            for question in questions:
-                text = getattr(form, answer_field_name(question.id)).data
-                contributions.save_prepared_answer(session, participant, question.id, text or "")
+            contributions.save_prepared_answers(session, participant, texts)
         except DomainError as error:
             attach_error(form, error)
-            status = 422
+            status = 403 if isinstance(error, PermissionDenied) else 422
         else:
             flash(_("Your answers are saved. You can come back to this link and change them."), "success")
             return redirect(url_for(".portal", token=token))
     elif form.is_submitted():
-        status = 422 if form.errors else 403
-        if not is_panelist:
-            form.form_errors.append(_("Only panelists write prepared answers."))
+        status = 422
     page = render_template(
         "invitations/portal.html",
         event=event,

@@ -79,14 +79,41 @@ def save_prepared_answer(
     Refused for non-panelists, questions of other events, and events whose record is published.
     An empty text withdraws the answer, with its history (returns None).
     """
+    _check_can_write(session, participant)
+    question = session.get(AgendaQuestion, question_id)
+    if question is None or question.event_id != participant.event_id:
+        raise NotFound(_("That question is not on this event's agenda."))
+    return _save_one(
+        session, participant, question_id, text, prepared_answers(session, participant).get(question_id)
+    )
+
+
+def save_prepared_answers(session: Session, participant: Participant, texts: dict[int, str]) -> None:
+    """Save the panelist's written answers to several questions at once (the invitation page's form): the
+    same rules as ``save_prepared_answer``, checked once, with the existing answers read once."""
+    _check_can_write(session, participant)
+    on_agenda = set(
+        session.scalars(select(AgendaQuestion.id).where(AgendaQuestion.event_id == participant.event_id))
+    )
+    if set(texts) - on_agenda:
+        raise NotFound(_("That question is not on this event's agenda."))
+    existing = prepared_answers(session, participant)
+    for question_id, text in texts.items():
+        _save_one(session, participant, question_id, text, existing.get(question_id))
+
+
+def _check_can_write(session: Session, participant: Participant) -> None:
     if participant.role != ParticipantRole.PANELIST:
         raise PermissionDenied(_("Only panelists write prepared answers."))
     event = session.get(Event, participant.event_id)
     if event is None or event.status not in PREPARED_ANSWER_STATUSES:
         raise Conflict(_("The record of this event is published; ask the organizer to correct it."))
-    question = session.get(AgendaQuestion, question_id)
-    if question is None or question.event_id != participant.event_id:
-        raise NotFound(_("That question is not on this event's agenda."))
+
+
+def _save_one(
+    session: Session, participant: Participant, question_id: int, text: str, existing: Contribution | None
+) -> Contribution | None:
+    """Create, revise or withdraw one prepared answer (the checks are the caller's)."""
     cleaned = clean_text(
         text,
         field=f"answer_{question_id}",
@@ -95,7 +122,6 @@ def save_prepared_answer(
         required=False,
         multiline=True,
     )
-    existing = prepared_answers(session, participant).get(question_id)
     editor = f"{participant.display_name} (invitation link)"
     if cleaned is None:
         if existing is not None:
