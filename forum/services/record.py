@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum import formatting
 from forum.errors import NotFound
 from forum.live import protocol
 from forum.models import (
@@ -95,12 +96,14 @@ def _poll_summary(poll: dict[str, Any], before: dict[str, Any] | None) -> dict[s
     options = []
     for option in poll["options"]:
         votes = poll["tally"].get(str(option["id"]), 0)
-        share = round(100 * votes / poll["total"], 1) if poll["total"] else 0.0
+        share = formatting.share(votes, poll["total"], places=1)
         entry = {"label": option["label"], "votes": votes, "share": share}
         if before:
             match = next((o for o in before["options"] if o["label"] == option["label"]), None)
             if match is not None and before["total"]:
-                earlier = round(100 * before["tally"].get(str(match["id"]), 0) / before["total"], 1)
+                earlier = formatting.share(
+                    before["tally"].get(str(match["id"]), 0), before["total"], places=1
+                )
                 entry["change"] = round(share - earlier, 1)
         options.append(entry)
     return {"prompt": poll["prompt"], "phase": poll["phase"], "total": poll["total"], "options": options}
