@@ -6,8 +6,9 @@ Models live in :mod:`forum.models`; this module only knows how to talk to the da
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -15,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from forum.errors import NotFound
 
 # Stable constraint names let Alembic add and drop constraints by name on every backend.
 NAMING_CONVENTION = {
@@ -178,3 +181,28 @@ def get_db() -> Database:
 def get_session() -> Session:
     """The session of the current application context."""
     return get_db().session()
+
+
+class _InEvent(Protocol):
+    event_id: int
+
+
+InEvent = TypeVar("InEvent", bound=_InEvent)
+
+
+def get_in_event(
+    session: Session,
+    model: type[InEvent],
+    record_id: int | None,
+    event_id: int,
+    message: str,
+    *,
+    refuse_if: Callable[[InEvent], bool] | None = None,
+) -> InEvent:
+    """The ``model`` row ``record_id`` when it belongs to event ``event_id`` (and ``refuse_if`` does not
+    hold for it), else ``NotFound(message)``: one rule for every "that … is not in this event" lookup, so a
+    row of another event is never found through this one's pages, links or sockets."""
+    found = session.get(model, record_id) if record_id is not None else None
+    if found is None or found.event_id != event_id or (refuse_if is not None and refuse_if(found)):
+        raise NotFound(message)
+    return found

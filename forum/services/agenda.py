@@ -9,7 +9,8 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum.errors import Conflict, NotFound
+from forum.db import get_in_event
+from forum.errors import Conflict
 from forum.limits import AGENDA_QUESTION_MAX
 from forum.live import protocol
 from forum.live.protocol import Change
@@ -46,9 +47,9 @@ def duplicate_wordings(questions: list[AgendaQuestion]) -> dict[int, list[int]]:
 def owned_question(session: Session, organizer: Organizer, event_id: int, question_id: int) -> AgendaQuestion:
     """A question of an event the organizer owns; NotFound otherwise."""
     owned_event(session, organizer, event_id)
-    question = session.get(AgendaQuestion, question_id)
-    if question is None or question.event_id != event_id:
-        raise NotFound(_("That question is not on this event's agenda."))
+    question = get_in_event(
+        session, AgendaQuestion, question_id, event_id, _("That question is not on this event's agenda.")
+    )
     return question
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from forum.db import insert_unless_present, utcnow
+from forum.db import get_in_event, insert_unless_present, utcnow
 from forum.errors import Conflict, NotFound
 from forum.limits import AUDIENCE_QUESTION_MAX, REPORT_REASON_MAX
 from forum.live.protocol import Change, audience_room
@@ -168,9 +168,14 @@ def withdraw(session: Session, actor: LiveActor, question_id: int) -> None:
 
 
 def _visible(session: Session, actor: LiveActor, question_id: int) -> AudienceQuestion:
-    item = session.get(AudienceQuestion, question_id)
-    if item is None or item.event_id != actor.event_id or item.status not in VISIBLE_STATUSES:
-        raise NotFound(_("That question is not on the board."))
+    item = get_in_event(
+        session,
+        AudienceQuestion,
+        question_id,
+        actor.event_id,
+        _("That question is not on the board."),
+        refuse_if=lambda item: item.status not in VISIBLE_STATUSES,
+    )
     return item
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.limits import CONTRIBUTION_MAX
 from forum.live.protocol import Change
@@ -77,14 +78,19 @@ def add_contribution(
         if existing is not None:
             return existing
     _check_capture_allowed(session, actor.event_id)
-    speaker = session.get(Participant, participant_id)
-    if speaker is None or speaker.event_id != actor.event_id or speaker.role == ParticipantRole.SCRIBE:
-        raise NotFound(_("Choose the panelist or moderator who spoke."))
+    speaker = get_in_event(
+        session,
+        Participant,
+        participant_id,
+        actor.event_id,
+        _("Choose the panelist or moderator who spoke."),
+        refuse_if=lambda speaker: speaker.role == ParticipantRole.SCRIBE,
+    )
     if question_id is None:
         question_id = live_state(session, actor.event_id).current_question_id
-    question = session.get(AgendaQuestion, question_id) if question_id is not None else None
-    if question is None or question.event_id != actor.event_id:
-        raise NotFound(_("Choose a question of this event's agenda."))
+    question = get_in_event(
+        session, AgendaQuestion, question_id, actor.event_id, _("Choose a question of this event's agenda.")
+    )
     cleaned = (
         clean_text(text, field="text", label=_("What was said"), max_length=CONTRIBUTION_MAX, multiline=True)
         or ""
@@ -109,9 +115,14 @@ def add_contribution(
 def edit_contribution(session: Session, actor: LiveActor, contribution_id: int, text: str) -> None:
     """Correct a captured contribution; the earlier wording stays in its revision history."""
     actor.require(Capability.CAPTURE)
-    item = session.get(Contribution, contribution_id)
-    if item is None or item.event_id != actor.event_id or item.source != ContributionSource.LIVE:
-        raise NotFound(_("That contribution is not in this session's record."))
+    item = get_in_event(
+        session,
+        Contribution,
+        contribution_id,
+        actor.event_id,
+        _("That contribution is not in this session's record."),
+        refuse_if=lambda item: item.source != ContributionSource.LIVE,
+    )
     event = session.get(Event, actor.event_id)
     if event is not None and event.status == EventStatus.PUBLISHED:
         raise Conflict(_("The record is published; corrections go through the publishing editor."))

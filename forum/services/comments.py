@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from forum.db import insert_unless_present
+from forum.db import get_in_event, insert_unless_present
 from forum.errors import Conflict, NotFound
 from forum.limits import COMMENT_MAX
 from forum.models import CommentReport, CommentStatus, Event, EventStatus, Organizer, ReaderComment
@@ -78,9 +78,14 @@ def report(session: Session, actor: LiveActor, comment_id: int, client_id: Any) 
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    comment = session.get(ReaderComment, comment_id)
-    if comment is None or comment.event_id != event.id or comment.status != CommentStatus.VISIBLE:
-        raise NotFound(_("That comment is not shown here."))
+    comment = get_in_event(
+        session,
+        ReaderComment,
+        comment_id,
+        event.id,
+        _("That comment is not shown here."),
+        refuse_if=lambda comment: comment.status != CommentStatus.VISIBLE,
+    )
     audience_identity.count_against_limits(actor, member, "report")
     insert_unless_present(
         session,
@@ -142,9 +147,9 @@ def for_moderation(session: Session, organizer: Organizer, event_id: int) -> lis
 def decide(session: Session, organizer: Organizer, event_id: int, comment_id: int, visible: bool) -> None:
     """The organizer shows or hides a comment; logged."""
     owned_event(session, organizer, event_id)
-    comment = session.get(ReaderComment, comment_id)
-    if comment is None or comment.event_id != event_id:
-        raise NotFound(_("There is no such comment on this record."))
+    comment = get_in_event(
+        session, ReaderComment, comment_id, event_id, _("There is no such comment on this record.")
+    )
     comment.status = CommentStatus.VISIBLE if visible else CommentStatus.HIDDEN
     if visible:
         comment.held_reason = None

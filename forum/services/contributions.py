@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from forum.db import get_in_event
 from forum.errors import Conflict, NotFound, PermissionDenied
 from forum.limits import CONTRIBUTION_MAX
 from forum.models import (
@@ -80,9 +81,13 @@ def save_prepared_answer(
     An empty text withdraws the answer, with its history (returns None).
     """
     _check_can_write(session, participant)
-    question = session.get(AgendaQuestion, question_id)
-    if question is None or question.event_id != participant.event_id:
-        raise NotFound(_("That question is not on this event's agenda."))
+    get_in_event(
+        session,
+        AgendaQuestion,
+        question_id,
+        participant.event_id,
+        _("That question is not on this event's agenda."),
+    )
     return _save_one(
         session, participant, question_id, text, prepared_answers(session, participant).get(question_id)
     )

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.db import utcnow
-from forum.errors import InvalidInput, NotFound
+from forum.db import get_in_event, utcnow
+from forum.errors import InvalidInput
 from forum.live import protocol
 from forum.live.protocol import Change
 from forum.models import Participant, ParticipantRole, SpeakingTurn
@@ -89,9 +89,9 @@ def give_floor(session: Session, actor: LiveActor, participant_id: int) -> None:
     actor.require(Capability.MODERATE)
     state = live_state(session, actor.event_id, lock=True)
     require_live(state)
-    person = session.get(Participant, participant_id)
-    if person is None or person.event_id != actor.event_id:
-        raise NotFound(_("That person is not on this event's panel."))
+    person = get_in_event(
+        session, Participant, participant_id, actor.event_id, _("That person is not on this event's panel.")
+    )
     if person.role == ParticipantRole.SCRIBE:
         raise InvalidInput(_("Scribes record the debate; give the floor to a panelist or the moderator."))
     current = open_turn(session, actor.event_id)

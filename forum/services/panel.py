@@ -9,7 +9,8 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum.errors import Conflict, InvalidInput, NotFound
+from forum.db import get_in_event
+from forum.errors import Conflict, InvalidInput
 from forum.limits import PARTICIPANT_AFFILIATION_MAX, PARTICIPANT_NAME_MAX, PARTICIPANT_SHORT_NAME_MAX
 from forum.live import protocol
 from forum.live.protocol import Change, participant_room
@@ -100,9 +101,9 @@ def owned_participant(
 ) -> Participant:
     """Return a participant of an event the organizer owns; NotFound otherwise."""
     owned_event(session, organizer, event_id)
-    participant = session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event_id:
-        raise NotFound(_("That person is not on this event's panel."))
+    participant = get_in_event(
+        session, Participant, participant_id, event_id, _("That person is not on this event's panel.")
+    )
     return participant
 
 

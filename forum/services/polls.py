@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.db import insert_unless_present, utcnow
+from forum.db import get_in_event, insert_unless_present, utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.i18n import in_language
 from forum.limits import AGENDA_QUESTION_MAX, POLL_OPTION_COUNT_MAX, POLL_OPTION_MAX
@@ -96,9 +96,13 @@ def open_poll(
         raise InvalidInput("phase must be single, before or after.", fields={"phase": "Unknown."}) from None
     state = live_state(session, actor.event_id, lock=True)
     question_id = question_id or state.current_question_id
-    question = session.get(AgendaQuestion, question_id) if question_id else None
-    if question is None or question.event_id != actor.event_id:
-        raise NotFound(_("Choose a question of this event's agenda for the poll."))
+    question = get_in_event(
+        session,
+        AgendaQuestion,
+        question_id,
+        actor.event_id,
+        _("Choose a question of this event's agenda for the poll."),
+    )
     before = None
     if poll_phase == PollPhase.AFTER:
         before = session.scalar(
@@ -159,9 +163,7 @@ def open_poll(
 def close_poll(session: Session, actor: LiveActor, poll_id: int) -> None:
     """Stop accepting votes; the results stay for the record."""
     actor.require(Capability.MODERATE)
-    poll = session.get(Poll, poll_id)
-    if poll is None or poll.event_id != actor.event_id:
-        raise NotFound(_("There is no such poll in this event."))
+    poll = get_in_event(session, Poll, poll_id, actor.event_id, _("There is no such poll in this event."))
     if poll.status == PollStatus.CLOSED:
         return
     _close(session, actor, poll)
@@ -173,9 +175,7 @@ def vote(session: Session, actor: LiveActor, poll_id: int, option_id: int, clien
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    poll = session.get(Poll, poll_id)
-    if poll is None or poll.event_id != actor.event_id:
-        raise NotFound(_("There is no such poll in this event."))
+    poll = get_in_event(session, Poll, poll_id, actor.event_id, _("There is no such poll in this event."))
     if poll.status != PollStatus.OPEN:
         raise Conflict(_("This poll is closed."), code="poll_closed")
     option = session.get(PollOption, option_id)

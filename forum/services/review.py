@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.limits import CONTRIBUTION_MAX
 from forum.models import AgendaQuestion, Contribution, ContributionKind, Organizer, Participant
@@ -17,9 +18,14 @@ from forum.services.record import delivery, ordered_contributions
 
 
 def _contribution(session: Session, event_id: int, contribution_id: int) -> Contribution:
-    item = session.get(Contribution, contribution_id)
-    if item is None or item.event_id != event_id or item.merged_into_id is not None:
-        raise NotFound(_("That contribution is not in this event's record."))
+    item = get_in_event(
+        session,
+        Contribution,
+        contribution_id,
+        event_id,
+        _("That contribution is not in this event's record."),
+        refuse_if=lambda item: item.merged_into_id is not None,
+    )
     return item
 
 
@@ -64,9 +70,9 @@ def refile(
     """File a contribution under another question (for captures made under the wrong one)."""
     owned_event(session, organizer, event_id)
     item = _contribution(session, event_id, contribution_id)
-    question = session.get(AgendaQuestion, question_id)
-    if question is None or question.event_id != event_id:
-        raise NotFound(_("That question is not on this event's agenda."))
+    question = get_in_event(
+        session, AgendaQuestion, question_id, event_id, _("That question is not on this event's agenda.")
+    )
     item.question_id = question.id
     item.position = None
     session.flush()
