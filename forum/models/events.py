@@ -89,5 +89,9 @@ class Event(Base):
         order_by="(AgendaQuestion.position, AgendaQuestion.id)",
     )
 
+    def visible_to(self, viewer_id: int | None = None) -> bool:
+        """The visibility rule, once: anyone sees an event once it is scheduled; a draft only its owner."""
+        return self.status != EventStatus.DRAFT or (viewer_id is not None and viewer_id == self.organizer_id)
+
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.slug!r} {self.status.value}>"

@@ -89,7 +89,7 @@ def member_for(session: Session, actor: LiveActor) -> AudienceMember:
 def open_room(session: Session, actor: LiveActor) -> Event:
     """The event, while its audience may still act: scheduled or live. Refused once it has ended."""
     event = session.get(Event, actor.event_id)
-    if event is None or event.status == EventStatus.DRAFT:
+    if event is None or not event.visible_to():
         raise NotFound(_("There is no live room for this event."))
     if event.status not in OPEN_STATUSES:
         raise Conflict(_("This event has ended; questions, votes and polls are closed."), code="event_ended")

@@ -277,9 +277,7 @@ def visible_event(session: Session, slug: str, viewer: Organizer | None) -> Even
         .options(selectinload(Event.participants), selectinload(Event.questions))
         .where(Event.slug == slug)
     )
-    if event is None or (
-        event.status == EventStatus.DRAFT and (viewer is None or viewer.id != event.organizer_id)
-    ):
+    if event is None or not event.visible_to(viewer.id if viewer is not None else None):
         raise NotFound(_("There is no public event at this address."))
     return event
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from forum.errors import InvalidInput, NotFound, PermissionDenied
 from forum.limits import JOIN_CODE_MAX
 from forum.live.protocol import Stream
-from forum.models import Event, EventStatus, Invitation, Organizer, Participant
+from forum.models import Event, Invitation, Organizer, Participant
 from forum.services import invitations
 from forum.services.fields import is_slug
 
@@ -75,9 +75,7 @@ class LiveActor:
 
 
 def _open_event(event: Event | None, viewer: Organizer | None) -> Event:
-    if event is None or (
-        event.status == EventStatus.DRAFT and (viewer is None or viewer.id != event.organizer_id)
-    ):
+    if event is None or not event.visible_to(viewer.id if viewer is not None else None):
         raise NotFound(_("There is no live room for this event."))
     return event
 

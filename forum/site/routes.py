@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from forum import i18n
 from forum.db import get_session, utcnow
-from forum.models import EventStatus
 from forum.services import events, live_access
 
 bp = Blueprint("site", __name__)
@@ -32,7 +31,7 @@ def home() -> str:
 def short_join(code: str) -> Response:
     """The projector's short link (``/j/K7M2QX``): on to the event, or to the join box with a message."""
     event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
-    if event is None or event.status == EventStatus.DRAFT:
+    if event is None or not event.visible_to():
         shown = code.strip()[:12]
         if shown:
             flash(
