@@ -36,8 +36,15 @@ from flask_wtf.csrf import generate_csrf
 from forum import limits as shared_limits
 from forum.formatting import share
 from forum.live.messages import client_messages
-from forum.models import AWAITING_STATUSES, VISIBLE_STATUSES, ParticipantRole, QuestionStatus
-from forum.services import audience_identity, audience_questions
+from forum.models import (
+    AUDIENCE_OPEN_STATUSES,
+    AWAITING_STATUSES,
+    EDITABLE_STATUSES,
+    VISIBLE_STATUSES,
+    ParticipantRole,
+    QuestionStatus,
+)
+from forum.services import audience_questions
 
 REGION_FOLDER = "live/regions"
 
@@ -209,11 +216,11 @@ def statuses() -> dict[str, list[str]]:
     return {
         "board": board,
         "queue": sorted(s.value for s in AWAITING_STATUSES),
-        "editable": sorted(s.value for s in audience_questions.EDITABLE),
+        "editable": sorted(s.value for s in EDITABLE_STATUSES),
         "mine_off_board": sorted(
             s.value for s in QuestionStatus if s.value not in board and s is not QuestionStatus.MERGED
         ),
-        "open_events": sorted(s.value for s in audience_identity.OPEN_STATUSES),
+        "open_events": sorted(s.value for s in AUDIENCE_OPEN_STATUSES),
         "speakers": [ParticipantRole.PANELIST.value, ParticipantRole.MODERATOR.value],
     }
 

@@ -4,6 +4,8 @@ from forum.models.accounts import Organizer
 from forum.models.agenda import AgendaQuestion
 from forum.models.audience import (
     AWAITING_STATUSES,
+    EDITABLE_STATUSES,
+    GONE_STATUSES,
     VISIBLE_STATUSES,
     AudienceMember,
     AudienceQuestion,
@@ -24,7 +26,15 @@ from forum.models.contributions import (
     ContributionRevision,
     ContributionSource,
 )
-from forum.models.events import Event, EventStatus, HostOrganisation
+from forum.models.events import (
+    AUDIENCE_OPEN_STATUSES,
+    CAPTURE_STATUSES,
+    PREPARED_ANSWER_STATUSES,
+    PUBLISHABLE_STATUSES,
+    Event,
+    EventStatus,
+    HostOrganisation,
+)
 from forum.models.live import LiveState, SpeakingTurn
 from forum.models.panel import Invitation, Participant, ParticipantRole
 from forum.models.publishing import (
@@ -36,7 +46,13 @@ from forum.models.publishing import (
 )
 
 __all__ = [
+    "AUDIENCE_OPEN_STATUSES",
     "AWAITING_STATUSES",
+    "CAPTURE_STATUSES",
+    "EDITABLE_STATUSES",
+    "GONE_STATUSES",
+    "PREPARED_ANSWER_STATUSES",
+    "PUBLISHABLE_STATUSES",
     "VISIBLE_STATUSES",
     "AgendaQuestion",
     "AudienceMember",

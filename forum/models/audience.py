@@ -37,8 +37,13 @@ class QuestionStatus(enum.StrEnum):
     MERGED = "merged"  # folded into another question
 
 
-VISIBLE_STATUSES = frozenset({QuestionStatus.APPROVED, QuestionStatus.ANSWERED})
-AWAITING_STATUSES = frozenset({QuestionStatus.PENDING, QuestionStatus.HELD, QuestionStatus.HIDDEN})
+# The sets of audience-question statuses the rules use, each defined once here.
+VISIBLE_STATUSES = frozenset({QuestionStatus.APPROVED, QuestionStatus.ANSWERED})  # on the public board
+AWAITING_STATUSES = frozenset(
+    {QuestionStatus.PENDING, QuestionStatus.HELD, QuestionStatus.HIDDEN}
+)  # for a decision
+EDITABLE_STATUSES = frozenset({QuestionStatus.PENDING, QuestionStatus.HELD})  # its author may still change it
+GONE_STATUSES = frozenset({QuestionStatus.WITHDRAWN, QuestionStatus.MERGED})  # no longer shown to staff
 
 
 class AudienceQuestion(Base):

@@ -26,6 +26,17 @@ class EventStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
+# The sets of event statuses the rules use, each defined once here.
+AUDIENCE_OPEN_STATUSES = frozenset({EventStatus.SCHEDULED, EventStatus.LIVE})  # the audience may act
+CAPTURE_STATUSES = frozenset({EventStatus.LIVE, EventStatus.ENDED})  # what was said may be recorded
+PREPARED_ANSWER_STATUSES = frozenset(  # panelists may write prepared answers (until publication)
+    {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.LIVE, EventStatus.ENDED}
+)
+PUBLISHABLE_STATUSES = frozenset(  # a record may be published (not while the session runs)
+    {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.ENDED, EventStatus.PUBLISHED}
+)
+
+
 class HostOrganisation(Base):
     """The group in whose name an event is held ("About the host" in the record)."""
 

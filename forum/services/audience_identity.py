@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from forum.db import insert_unless_present
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.limits import AUDIENCE_NAME_MAX
-from forum.models import AudienceMember, Event, EventStatus, SubmissionReceipt
+from forum.models import AUDIENCE_OPEN_STATUSES, AudienceMember, Event, SubmissionReceipt
 from forum.services import rate_limits
 from forum.services.fields import clean_text
 from forum.services.live_access import Capability, LiveActor
@@ -27,7 +27,6 @@ TOKEN_COOKIE = "forum_audience"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The audience may ask, vote, report and answer polls before and during the session, not afterwards.
-OPEN_STATUSES = frozenset({EventStatus.SCHEDULED, EventStatus.LIVE})
 
 
 def new_token() -> str:
@@ -91,7 +90,7 @@ def open_room(session: Session, actor: LiveActor) -> Event:
     event = session.get(Event, actor.event_id)
     if event is None or not event.visible_to():
         raise NotFound(_("There is no live room for this event."))
-    if event.status not in OPEN_STATUSES:
+    if event.status not in AUDIENCE_OPEN_STATUSES:
         raise Conflict(_("This event has ended; questions, votes and polls are closed."), code="event_ended")
     return event
 

@@ -17,6 +17,7 @@ from forum.errors import Conflict, NotFound
 from forum.limits import AUDIENCE_QUESTION_MAX, REPORT_REASON_MAX
 from forum.live.protocol import Change, audience_room
 from forum.models import (
+    EDITABLE_STATUSES,
     VISIBLE_STATUSES,
     AudienceMember,
     AudienceQuestion,
@@ -35,7 +36,6 @@ from forum.services.word_list import matching_terms
 
 # Why a question is held, as stored and logged (English, like the log); pages show the terms in their words.
 WORD_LIST_REASON = "matches the word list: "
-EDITABLE = {QuestionStatus.PENDING, QuestionStatus.HELD}
 
 
 def author_room(member: AudienceMember) -> str | None:
@@ -138,7 +138,7 @@ def _own(session: Session, member: AudienceMember, question_id: int) -> Audience
     item = session.get(AudienceQuestion, question_id)
     if item is None or item.member_id != member.id:
         raise NotFound(_("You have no question with that number."))
-    if item.status not in EDITABLE:
+    if item.status not in EDITABLE_STATUSES:
         raise Conflict(_("Only questions still waiting for a moderator can be changed."), code="not_editable")
     return item
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum.live import protocol
 from forum.models import (
+    GONE_STATUSES,
     VISIBLE_STATUSES,
     AudienceMember,
     AudienceQuestion,
@@ -23,8 +24,6 @@ from forum.models import (
 from forum.services.audience_identity import find_member
 from forum.services.live_access import LiveActor
 from forum.services.tallies import poll_tallies, tally_payload, vote_counts
-
-STAFF_HIDDEN = {QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}
 
 
 def public_question(item: AudienceQuestion, votes: int) -> dict[str, Any]:
@@ -76,7 +75,7 @@ def staff_payload(session: Session, item: AudienceQuestion) -> dict[str, Any]:
         report_counts(session, [item.id]).get(item.id, 0),
         bool(member and member.blocked_at),
     )
-    if item.status in STAFF_HIDDEN:
+    if item.status in GONE_STATUSES:
         payload["removed"] = True
     return payload
 
@@ -85,7 +84,7 @@ def questions_for(session: Session, event_id: int, *, staff: bool) -> list[dict[
     """The public list (approved and answered) or the staff list (everything but withdrawn and merged)."""
     query = select(AudienceQuestion).where(AudienceQuestion.event_id == event_id)
     if staff:
-        query = query.where(AudienceQuestion.status.not_in(STAFF_HIDDEN))
+        query = query.where(AudienceQuestion.status.not_in(GONE_STATUSES))
     else:
         query = query.where(AudienceQuestion.status.in_(VISIBLE_STATUSES))
     items = list(session.scalars(query.order_by(AudienceQuestion.created_at, AudienceQuestion.id)))

@@ -14,6 +14,7 @@ from forum.errors import Conflict, InvalidInput, NotFound
 from forum.limits import CONTRIBUTION_MAX
 from forum.live.protocol import Change
 from forum.models import (
+    CAPTURE_STATUSES,
     AgendaQuestion,
     Contribution,
     ContributionKind,
@@ -29,7 +30,6 @@ from forum.services.live_access import Capability, LiveActor
 from forum.services.live_core import contributions_payload, live_state, record_contribution
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-CAPTURE_STATUSES = {EventStatus.LIVE, EventStatus.ENDED}
 
 
 def _kind(value: str) -> ContributionKind:

@@ -12,20 +12,19 @@ from forum.db import get_in_event
 from forum.errors import Conflict, NotFound, PermissionDenied
 from forum.limits import CONTRIBUTION_MAX
 from forum.models import (
+    PREPARED_ANSWER_STATUSES,
     AgendaQuestion,
     Contribution,
     ContributionKind,
     ContributionRevision,
     ContributionSource,
     Event,
-    EventStatus,
     Participant,
     ParticipantRole,
 )
 from forum.services.fields import clean_text
 
 # Prepared answers may be written until the record is published; after that the organizer corrects it.
-PREPARED_ANSWER_STATUSES = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.LIVE, EventStatus.ENDED}
 
 
 def add_revision(session: Session, contribution: Contribution, text: str, revised_by: str) -> None:

@@ -16,6 +16,7 @@ from forum.errors import Conflict, InvalidInput, NotFound
 from forum.limits import REJECTION_REASON_MAX, REPORT_THRESHOLD_MAX, WORD_LIST_MAX
 from forum.live.protocol import Change
 from forum.models import (
+    GONE_STATUSES,
     VISIBLE_STATUSES,
     AudienceMember,
     AudienceQuestion,
@@ -36,11 +37,7 @@ from forum.services.moderation_log import log_action
 def _question(session: Session, actor: LiveActor, question_id: int) -> AudienceQuestion:
     actor.require(Capability.MODERATE)
     item = session.get(AudienceQuestion, question_id)
-    if (
-        item is None
-        or item.event_id != actor.event_id
-        or item.status in {QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}
-    ):
+    if item is None or item.event_id != actor.event_id or item.status in GONE_STATUSES:
         raise NotFound(_("That audience question is not in this event's queue."))
     return item
 
@@ -186,7 +183,7 @@ def block_author(session: Session, actor: LiveActor, question_id: int, blocked: 
     for own in session.scalars(
         select(AudienceQuestion).where(
             AudienceQuestion.member_id == member.id,
-            AudienceQuestion.status.not_in({QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}),
+            AudienceQuestion.status.not_in(GONE_STATUSES),
         )
     ):
         changes.record(

@@ -15,6 +15,7 @@ from forum.i18n import in_language
 from forum.limits import CORRECTION_NOTE_MAX
 from forum.live import protocol
 from forum.models import (
+    PUBLISHABLE_STATUSES,
     Event,
     EventStatus,
     HostOrganisation,
@@ -28,8 +29,6 @@ from forum.services.events import owned_event
 from forum.services.fields import clean_text, is_slug
 from forum.services.live_core import record_event_status
 from forum.services.record import build_record
-
-PUBLISHABLE = {EventStatus.DRAFT, EventStatus.SCHEDULED, EventStatus.ENDED, EventStatus.PUBLISHED}
 
 
 def latest_version(session: Session, event_id: int) -> TranscriptVersion | None:
@@ -103,7 +102,7 @@ def publish(
     event = owned_event(session, organizer, event_id)
     if event.status == EventStatus.LIVE:
         raise Conflict(_("End the live session before publishing its record."))
-    if event.status not in PUBLISHABLE:
+    if event.status not in PUBLISHABLE_STATUSES:
         raise Conflict(_("An event that is %(status)s cannot be published.", status=event.status.value))
     previous = latest_version(session, event.id)
     note = clean_text(
