@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 from forum import limits
 from forum.boundary import refuse
 from forum.errors import DomainError
+from forum.services.audience_identity import TOKEN_COOKIE, new_token, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,35 @@ def duration_filter(seconds: float) -> str:
     return duration(seconds)
 
 
+# --- The audience's anonymous identity (a cookie; used by the event page and the archive's comments) -------
+
+TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+
+
+def audience_token() -> str:
+    """This browser's audience identity, minted on its first visit (sent back by ``keep_audience_token``)."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if token_hash(token) is None:
+        token = g.new_audience_token = new_token()
+    return token
+
+
+def keep_audience_token(response: Response) -> Response:
+    token = g.pop("new_audience_token", None)
+    if token:
+        response.set_cookie(
+            TOKEN_COOKIE,
+            token,
+            max_age=TOKEN_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(keep_audience_token)
     app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(record_date, "record_date")
     app.add_template_filter(duration_filter, "duration")

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from forum.archive import formats, language
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
-from forum.audience.routes import audience_token
 from forum.db import get_session
 from forum.i18n import in_language
 from forum.models import Event, EventStatus, TranscriptVersion
@@ -21,7 +20,7 @@ from forum.services import comments, publishing, search
 from forum.services.audience_identity import network_key, token_hash
 from forum.services.live_access import LiveActor, audience_actor
 from forum.services.record import delivery_label
-from forum.web import form_action
+from forum.web import audience_token, form_action
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 # `speaking(code)` and the record's date filters, for every template that shows a record (the organizer's

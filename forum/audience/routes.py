@@ -3,7 +3,7 @@ the audience's questions and polls. Audience actions also work as plain form pos
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -13,36 +13,11 @@ from forum.live import actions, regions
 from forum.live.messages import done_message
 from forum.models import Event
 from forum.services import events, live_view
-from forum.services.audience_identity import TOKEN_COOKIE, network_key, new_token, token_hash
+from forum.services.audience_identity import network_key, token_hash
 from forum.services.live_access import LiveActor, audience_actor
-from forum.web import form_action
+from forum.web import audience_token, form_action
 
 bp = Blueprint("audience", __name__)
-
-TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
-
-
-def audience_token() -> str:
-    """This browser's audience identity, minted on its first visit."""
-    token = request.cookies.get(TOKEN_COOKIE)
-    if token_hash(token) is None:
-        token = g.new_audience_token = new_token()
-    return token
-
-
-@bp.after_app_request
-def keep_audience_token(response: Response) -> Response:
-    token = g.pop("new_audience_token", None)
-    if token:
-        response.set_cookie(
-            TOKEN_COOKIE,
-            token,
-            max_age=TOKEN_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
-    return response
 
 
 def _actor(event: Event) -> LiveActor:
