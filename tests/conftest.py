@@ -42,6 +42,73 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 
+# Every organizer-only page and action, with the form data a POST needs: the permission tests try each as a
+# stranger and as another organizer; the bad-input tests try each with malformed ids.
+ORGANIZER_ROUTES = [
+    ("GET", "/manage/{event}", None),
+    ("GET", "/manage/{event}/edit", None),
+    (
+        "POST",
+        "/manage/{event}/edit",
+        {
+            "title": "Hijacked",
+            "starts_at": "2024-11-23T14:00",
+            "timezone": "UTC",
+            "language": "en",
+            "host_name": "Evil",
+        },
+    ),
+    ("POST", "/manage/{event}/delete", {}),
+    ("POST", "/manage/{event}/status", {"status": "scheduled"}),
+    ("GET", "/manage/{event}/panel/new", None),
+    ("POST", "/manage/{event}/panel/new", {"role": "panelist", "display_name": "Intruder"}),
+    ("GET", "/manage/{event}/panel/{person}/edit", None),
+    ("POST", "/manage/{event}/panel/{person}/edit", {"role": "panelist", "display_name": "Renamed"}),
+    ("POST", "/manage/{event}/panel/{person}/delete", {}),
+    ("POST", "/manage/{event}/panel/{person}/move", {"direction": "up"}),
+    ("POST", "/manage/{event}/panel/{person}/invitation", {}),
+    ("POST", "/manage/{event}/panel/{person}/invitation/revoke", {}),
+    ("GET", "/manage/{event}/agenda/new", None),
+    ("POST", "/manage/{event}/agenda/new", {"text": "Injected?"}),
+    ("GET", "/manage/{event}/agenda/{question}/edit", None),
+    ("POST", "/manage/{event}/agenda/{question}/edit", {"text": "Changed?"}),
+    ("POST", "/manage/{event}/agenda/{question}/delete", {}),
+    ("POST", "/manage/{event}/agenda/{question}/move", {"direction": "down"}),
+    ("GET", "/manage/{event}/answers", None),
+]
+
+
+# --- Helpers for Socket.IO test clients, shared by the live-room test modules --------------------------
+
+
+def received(client: Any, name: str) -> list[Any]:
+    """The payloads of every ``name`` event this test client has received on the live namespace."""
+    from forum.live.protocol import NAMESPACE
+
+    return [m["args"][0] for m in client.get_received(NAMESPACE) if m["name"] == name]
+
+
+def act(client: Any, name: str, payload: dict[str, Any] | None = None) -> Any:
+    """Send one live action and return its ack."""
+    from forum.live.protocol import NAMESPACE
+
+    return client.emit(name, payload if payload is not None else {}, namespace=NAMESPACE, callback=True)
+
+
+def deltas(messages: list[dict[str, Any]], kind: str | None = None) -> list[Any]:
+    """The deltas (of one ``kind``) among messages taken from a test client."""
+    return [
+        m["args"][0]
+        for m in messages
+        if m["name"] == "delta" and (kind is None or m["args"][0]["type"] == kind)
+    ]
+
+
+def ask(client: Any, text: str = "Why not regulate AI directly?", **extra: Any) -> Any:
+    """An audience member asks a question (a fresh submission id each time)."""
+    return act(client, "audience.ask", {"text": text, "client_id": secrets.token_hex(8), **extra})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Without FORUM_TEST_DATABASE_URL, PostgreSQL variants are deselected (one summary line, not one
     SKIPPED line each)."""

@@ -18,19 +18,11 @@ from forum.models import (
     QuestionVote,
     SubmissionReceipt,
 )
-from tests.test_live_handlers import act
+from tests.conftest import act, ask, deltas
 
 
 def notices(client):
     return [m["args"][0] for m in client.get_received(NAMESPACE) if m["name"] == "notice"]
-
-
-def deltas(messages, kind=None):
-    return [
-        m["args"][0]
-        for m in messages
-        if m["name"] == "delta" and (kind is None or m["args"][0]["type"] == kind)
-    ]
 
 
 def cid():
@@ -48,10 +40,6 @@ def room(make_live_event, live_client):
     for client in [live.moderator, live.kimmy, *live.audience]:
         client.get_received(NAMESPACE)
     return live
-
-
-def ask(client, text="Why not regulate AI directly?", **extra):
-    return act(client, "audience.ask", {"text": text, "client_id": cid(), **extra})
 
 
 def flush(app):

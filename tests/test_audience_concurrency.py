@@ -32,9 +32,9 @@ from forum.models import (
 )
 from forum.services import publishing
 from forum.services.audience_identity import TOKEN_COOKIE
+from tests.conftest import act
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
-from tests.test_live_handlers import act
 
 ROUNDS = 6
 DEADLINE = 30.0

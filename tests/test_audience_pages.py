@@ -21,8 +21,7 @@ from forum.models import (
     QuestionVote,
     SubmissionReceipt,
 )
-from tests.conftest import DEFAULT_PASSWORD
-from tests.test_live_handlers import act
+from tests.conftest import DEFAULT_PASSWORD, act
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from forum.models import AgendaQuestion, Event, HostOrganisation, Participant
-from tests.test_permissions import ROUTES
+from tests.conftest import ORGANIZER_ROUTES as ROUTES
 
 NASTY_VALUES = [
     "",

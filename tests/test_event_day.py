@@ -9,9 +9,7 @@ import secrets
 import pytest
 
 from forum.live.protocol import NAMESPACE
-from tests.conftest import DEFAULT_PASSWORD
-from tests.test_audience import ask, deltas
-from tests.test_live_handlers import act
+from tests.conftest import DEFAULT_PASSWORD, act, ask, deltas
 
 
 @pytest.fixture

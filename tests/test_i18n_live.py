@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from forum.boundary import unit_of_work
 from forum.models import PollOption
+from tests.conftest import act
 from tests.live_mirror import MirrorClient
-from tests.test_live_handlers import act
 
 KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
 

@@ -7,15 +7,7 @@ from sqlalchemy import select
 
 from forum.live.protocol import NAMESPACE
 from forum.models import Contribution, ContributionRevision, Event, EventStatus, LiveState, SpeakingTurn
-from tests.conftest import DEFAULT_PASSWORD
-
-
-def received(client, name):
-    return [m["args"][0] for m in client.get_received(NAMESPACE) if m["name"] == name]
-
-
-def act(client, name, payload=None):
-    return client.emit(name, payload if payload is not None else {}, namespace=NAMESPACE, callback=True)
+from tests.conftest import DEFAULT_PASSWORD, act, received
 
 
 @pytest.fixture

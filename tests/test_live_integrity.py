@@ -7,8 +7,7 @@ import secrets
 
 from forum.live.protocol import NAMESPACE
 from forum.models import AgendaQuestion, EventStatus
-from tests.conftest import DEFAULT_PASSWORD
-from tests.test_live_handlers import act, received
+from tests.conftest import DEFAULT_PASSWORD, act, received
 
 
 def _organizer(client, live):

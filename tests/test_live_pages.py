@@ -8,8 +8,7 @@ import re
 import pytest
 
 from forum.live.protocol import NAMESPACE
-from tests.conftest import DEFAULT_PASSWORD
-from tests.test_live_handlers import act, received
+from tests.conftest import DEFAULT_PASSWORD, act, received
 
 
 @pytest.fixture

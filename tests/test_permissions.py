@@ -6,40 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.models import AgendaQuestion, Event, Participant
-
-# (method, path template, form data) — every organizer route that touches one event.
-ROUTES = [
-    ("GET", "/manage/{event}", None),
-    ("GET", "/manage/{event}/edit", None),
-    (
-        "POST",
-        "/manage/{event}/edit",
-        {
-            "title": "Hijacked",
-            "starts_at": "2024-11-23T14:00",
-            "timezone": "UTC",
-            "language": "en",
-            "host_name": "Evil",
-        },
-    ),
-    ("POST", "/manage/{event}/delete", {}),
-    ("POST", "/manage/{event}/status", {"status": "scheduled"}),
-    ("GET", "/manage/{event}/panel/new", None),
-    ("POST", "/manage/{event}/panel/new", {"role": "panelist", "display_name": "Intruder"}),
-    ("GET", "/manage/{event}/panel/{person}/edit", None),
-    ("POST", "/manage/{event}/panel/{person}/edit", {"role": "panelist", "display_name": "Renamed"}),
-    ("POST", "/manage/{event}/panel/{person}/delete", {}),
-    ("POST", "/manage/{event}/panel/{person}/move", {"direction": "up"}),
-    ("POST", "/manage/{event}/panel/{person}/invitation", {}),
-    ("POST", "/manage/{event}/panel/{person}/invitation/revoke", {}),
-    ("GET", "/manage/{event}/agenda/new", None),
-    ("POST", "/manage/{event}/agenda/new", {"text": "Injected?"}),
-    ("GET", "/manage/{event}/agenda/{question}/edit", None),
-    ("POST", "/manage/{event}/agenda/{question}/edit", {"text": "Changed?"}),
-    ("POST", "/manage/{event}/agenda/{question}/delete", {}),
-    ("POST", "/manage/{event}/agenda/{question}/move", {"direction": "down"}),
-    ("GET", "/manage/{event}/answers", None),
-]
+from tests.conftest import ORGANIZER_ROUTES as ROUTES
 
 
 @pytest.fixture

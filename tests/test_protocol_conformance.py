@@ -30,10 +30,9 @@ from forum.live.protocol import NAMESPACE, Action, Change
 from forum.models import AgendaQuestion, AudienceQuestion, LiveState
 from forum.services.fields import parse_flag, parse_optional_flag
 from forum.services.live_access import ROLE_CAPABILITIES, LiveActor
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, act, received
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
-from tests.test_live_handlers import act, received
 
 DOC = (PROJECT_ROOT / "docs" / "realtime.md").read_text(encoding="utf-8")
 

@@ -271,7 +271,7 @@ def test_preview_shows_the_unpublished_record(client, held):
 
 def test_cannot_publish_while_live(client, make_live_event, live_client):
     live = make_live_event()
-    from tests.test_live_handlers import act
+    from tests.conftest import act
 
     act(live_client({"invite": live.tokens["moderator"]}), "session.start")
     _sign_in(client, live)
@@ -443,7 +443,7 @@ def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, m
 
 
 def test_prompts_cannot_change_after_publishing(app, client, held):
-    from tests.test_live_handlers import act
+    from tests.conftest import act
 
     _sign_in(client, held)
     _publish(client, held)
