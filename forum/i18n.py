@@ -92,7 +92,7 @@ def _zone(zone: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def zone_name(zone: str | None, when: datetime | None = None) -> str:
+def zone_name(zone: str | None) -> str:
     """A time zone as people in the interface's language name it ("Korean Time", "한국 시간")."""
     return get_timezone_name(_zone(zone), "long", locale=get_locale() or DEFAULT_LANGUAGE)
 
@@ -118,13 +118,7 @@ def local_datetime(
     if value is None:
         return ""
     text = f"{local_date(value, zone, style)} {local_time(value, zone)}"
-    return f"{text} ({zone_name(zone, value)})" if show_zone else text
-
-
-def localized_number(value: float | int) -> str:
-    from flask_babel import format_decimal
-
-    return format_decimal(value)
+    return f"{text} ({zone_name(zone)})" if show_zone else text
 
 
 def compile_catalogues(root: Path = TRANSLATIONS, target: Path | None = None) -> Path:
@@ -182,10 +176,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(as_content, "as_content")
     app.add_template_filter(content_language, "content_lang")
-    app.add_template_filter(localized_number, "number")
-    app.jinja_env.globals.update(
-        interface_language=interface_language, language_links=language_links, zone_name=zone_name
-    )
+    app.jinja_env.globals.update(interface_language=interface_language, language_links=language_links)
 
 
 # --- Keeping the catalogues current (``make messages``) -----------------------------------------------------

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -119,15 +117,6 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-def local_time(value: datetime | None, zone: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Format a UTC instant in an IANA zone, e.g. an event's start at its venue."""
-    if value is None:
-        return ""
-    if zone:
-        value = value.astimezone(ZoneInfo(zone))
-    return value.strftime(fmt)
-
-
 class RecordIdConverter(IntegerConverter):
     """``<id:...>`` in routes: a positive integer that fits the database's INTEGER, else a plain 404."""
 
@@ -191,7 +180,6 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(record_date, "record_date")
     app.add_template_filter(duration_filter, "duration")
-    app.add_template_filter(local_time, "local_time")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(limits, "limits")
 

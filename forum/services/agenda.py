@@ -44,12 +44,17 @@ def duplicate_wordings(questions: list[AgendaQuestion]) -> dict[int, list[int]]:
     return twins
 
 
+def question_in_event(session: Session, question_id: int | None, event_id: int) -> AgendaQuestion:
+    """A question of this event's agenda, else NotFound (the one lookup for it, whoever asks)."""
+    return get_in_event(
+        session, AgendaQuestion, question_id, event_id, _("That question is not on this event's agenda.")
+    )
+
+
 def owned_question(session: Session, organizer: Organizer, event_id: int, question_id: int) -> AgendaQuestion:
     """A question of an event the organizer owns; NotFound otherwise."""
     owned_event(session, organizer, event_id)
-    question = get_in_event(
-        session, AgendaQuestion, question_id, event_id, _("That question is not on this event's agenda.")
-    )
+    question = question_in_event(session, question_id, event_id)
     return question
 
 

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from forum.db import get_in_event
 from forum.errors import Conflict, NotFound, PermissionDenied
 from forum.limits import CONTRIBUTION_MAX
 from forum.models import (
@@ -22,6 +21,7 @@ from forum.models import (
     Participant,
     ParticipantRole,
 )
+from forum.services.agenda import question_in_event
 from forum.services.fields import clean_text
 
 # Prepared answers may be written until the record is published; after that the organizer corrects it.
@@ -80,13 +80,7 @@ def save_prepared_answer(
     An empty text withdraws the answer, with its history (returns None).
     """
     _check_can_write(session, participant)
-    get_in_event(
-        session,
-        AgendaQuestion,
-        question_id,
-        participant.event_id,
-        _("That question is not on this event's agenda."),
-    )
+    question_in_event(session, question_id, participant.event_id)
     return _save_one(
         session, participant, question_id, text, prepared_answers(session, participant).get(question_id)
     )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.db import get_in_event, utcnow
+from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.limits import AGENDA_QUESTION_MAX, CONTRIBUTION_MAX
 from forum.live.protocol import Change
@@ -23,7 +23,7 @@ from forum.models import (
     ParticipantRole,
 )
 from forum.services import changes, floor, polls
-from forum.services.agenda import announce_agenda, ordered_questions
+from forum.services.agenda import announce_agenda, ordered_questions, question_in_event
 from forum.services.contributions import add_revision
 from forum.services.events import readiness_problems
 from forum.services.fields import clean_text
@@ -101,13 +101,7 @@ def goto_question(session: Session, actor: LiveActor, question_id: int) -> None:
     actor.require(Capability.MODERATE)
     state = live_state(session, actor.event_id, lock=True)
     require_live(state)
-    question = get_in_event(
-        session,
-        AgendaQuestion,
-        question_id,
-        actor.event_id,
-        _("That question is not on this event's agenda."),
-    )
+    question = question_in_event(session, question_id, actor.event_id)
     if state.current_question_id == question.id:
         return
     state.current_question_id = question.id
@@ -211,13 +205,7 @@ def _moderator_participant(session: Session, actor: LiveActor) -> Participant | 
 def save_prompt(session: Session, actor: LiveActor, question_id: int, text: str) -> int:
     """Write or revise the moderator's prompt for a question; returns the contribution id."""
     actor.require(Capability.MODERATE)
-    question = get_in_event(
-        session,
-        AgendaQuestion,
-        question_id,
-        actor.event_id,
-        _("That question is not on this event's agenda."),
-    )
+    question = question_in_event(session, question_id, actor.event_id)
     if _event(session, actor).status == EventStatus.PUBLISHED:
         raise Conflict(_("The record is published; corrections go through the publishing editor."))
     cleaned = clean_text(text, field="text", label=_("Prompt"), max_length=CONTRIBUTION_MAX, multiline=True)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.limits import CONTRIBUTION_MAX
-from forum.models import AgendaQuestion, Contribution, ContributionKind, Organizer, Participant
+from forum.models import Contribution, ContributionKind, Organizer, Participant
+from forum.services.agenda import question_in_event
 from forum.services.contributions import add_revision
 from forum.services.events import owned_event
 from forum.services.fields import clean_text
@@ -70,9 +71,7 @@ def refile(
     """File a contribution under another question (for captures made under the wrong one)."""
     owned_event(session, organizer, event_id)
     item = _contribution(session, event_id, contribution_id)
-    question = get_in_event(
-        session, AgendaQuestion, question_id, event_id, _("That question is not on this event's agenda.")
-    )
+    question = question_in_event(session, question_id, event_id)
     item.question_id = question.id
     item.position = None
     session.flush()
