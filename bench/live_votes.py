@@ -46,8 +46,8 @@ from bench.common import (
     throwaway_database,
 )
 from forum.boundary import unit_of_work
+from forum.events import agenda, events, invitations, panel
 from forum.models import EventStatus, Organizer, QuestionVote
-from forum.services import agenda, events, invitations, panel
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
 

@@ -10,7 +10,7 @@ end) is migrated; ``--records`` synthetic events are built through the services 
 questions, a prepared answer from each panelist to each question, in English or Korean, generated from
 a fixed seed so both backends hold the same text) and published with ``publishing.publish``, which
 writes the search entries. PostgreSQL then gets ``ANALYZE`` (so the plan does not depend on when
-autovacuum runs). Then ``forum.services.search.search`` runs for each query, ``--repetitions`` times in
+autovacuum runs). Then ``forum.archive.search.search`` runs for each query, ``--repetitions`` times in
 rotation, each call in a fresh session as an archive request would be. Reported per query and backend:
 median and p95 time of the call, hits returned (the archive's limit of 50), all matches, and whether
 the plan (EXPLAIN of the same statement) uses the full-text index. Both backends must find the same.
@@ -43,10 +43,12 @@ from bench.common import (
     table,
     throwaway_database,
 )
+from forum.archive import search
 from forum.boundary import unit_of_work
 from forum.db import get_session
+from forum.events import agenda, contributions, events, panel
 from forum.models import Organizer
-from forum.services import agenda, contributions, events, panel, publishing, search
+from forum.publishing import publishing
 
 QUERIES = [
     ("English word", "regulation"),

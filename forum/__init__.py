@@ -50,8 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
     )
-    from forum.live.tallies import TallyCoalescer
-    from forum.services.rate_limits import RateLimits
+    from forum.live.coalescer import TallyCoalescer
+    from forum.rate_limits import RateLimits
 
     app.extensions["forum.rate_limits"] = RateLimits(
         app.config["RATE_LIMITS"], app.config["RATE_LIMIT_STORAGE"]
@@ -74,13 +74,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from forum.accounts.routes import bp as auth_bp
     from forum.archive.routes import bp as archive_bp
     from forum.audience.routes import bp as audience_bp
-    from forum.auth.routes import bp as auth_bp
-    from forum.invitations.routes import bp as invitations_bp
+    from forum.events.portal_routes import bp as invitations_bp
+    from forum.events.routes import bp as setup_bp
     from forum.live.routes import bp as live_bp
     from forum.publishing.routes import bp as publishing_bp
-    from forum.setup.routes import bp as setup_bp
     from forum.site.routes import bp as site_bp
 
     app.register_blueprint(site_bp)

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum import PROJECT_ROOT, migrate
+from forum.accounts import accounts
 from forum.boundary import unit_of_work
 from forum.db import get_db
 from forum.errors import DomainError
 from forum.models import Event, Organizer
-from forum.services import accounts
 
 forum_cli = AppGroup("forum", help="Debate forum administration.")
 
@@ -158,8 +158,8 @@ def purge_audience_command(days: int | None, dry_run: bool) -> None:
     """Remove unpublished audience content and audience tokens of events that ended long enough ago."""
     from flask import current_app
 
+    from forum.audience.retention import purge_audience_data
     from forum.db import utcnow
-    from forum.services.retention import purge_audience_data
 
     days = current_app.config["AUDIENCE_RETENTION_DAYS"] if days is None else days
     with unit_of_work() as session:
@@ -202,7 +202,7 @@ def import_command(
     moderator: str | None,
 ) -> None:
     """Turn an existing record (numbered panel summary or speaker-labelled transcript) into a draft event."""
-    from forum.services.importer import create_draft, detect_and_parse
+    from forum.events.importer import create_draft, detect_and_parse
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts import accounts
 from forum.db import utcnow
 from forum.errors import InvalidInput
+from forum.events import agenda, contributions, events, invitations, panel
 from forum.models import Event, EventStatus, Organizer, Participant, ParticipantRole
-from forum.services import accounts, agenda, contributions, events, invitations, panel, publishing
+from forum.publishing import publishing
 
 # Builds an absolute link from an endpoint and its values; the CLI supplies one for the configured address.
 LinkBuilder = Callable[..., str]
@@ -84,7 +86,7 @@ class RehearsalResult:
         elif not self.created:
             lines.append(
                 f"  Invitation links for the moderator and panelists are issued on the event's page: "
-                f"{link('setup.event_overview', event_id=self.event_id)}"
+                f"{link('events.event_overview', event_id=self.event_id)}"
             )
         return "\n".join(lines)
 

@@ -15,9 +15,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from forum import limits
+from forum.access import TOKEN_COOKIE, new_token, token_hash
 from forum.boundary import refuse
 from forum.errors import DomainError
-from forum.services.audience_identity import TOKEN_COOKIE, new_token, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +132,6 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def record_date(record: dict[str, Any]) -> str:
-    """A record's start in the current language (the event's, inside a record), at the event's zone and
-    naming it: "23 November 2024 2:00 PM (Korean Time)", "2024년 11월 23일 오후 2:00 (한국 시간)"."""
-    from forum.archive.language import date_pattern, instant
-    from forum.i18n import local_datetime
-
-    event = record["event"]
-    return local_datetime(instant(event["starts_at"]), event["timezone"], date_pattern())
-
-
 def duration_filter(seconds: float) -> str:
     from forum.formatting import duration
 
@@ -178,7 +168,6 @@ def keep_audience_token(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.after_request(keep_audience_token)
     app.url_map.converters["id"] = RecordIdConverter
-    app.add_template_filter(record_date, "record_date")
     app.add_template_filter(duration_filter, "duration")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(limits, "limits")

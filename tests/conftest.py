@@ -27,8 +27,8 @@ from forum import create_app
 from forum.boundary import unit_of_work
 from forum.config import normalise_database_url
 from forum.db import Base
+from forum.events import agenda, events, panel
 from forum.models import AgendaQuestion, Event, Organizer, Participant
-from forum.services import agenda, events, panel
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _POSTGRES_DESELECTED = pytest.StashKey[int]()
@@ -83,14 +83,14 @@ ORGANIZER_ROUTES = [
 
 def received(client: Any, name: str) -> list[Any]:
     """The payloads of every ``name`` event this test client has received on the live namespace."""
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
 
     return [m["args"][0] for m in client.get_received(NAMESPACE) if m["name"] == name]
 
 
 def act(client: Any, name: str, payload: dict[str, Any] | None = None) -> Any:
     """Send one live action and return its ack."""
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
 
     return client.emit(name, payload if payload is not None else {}, namespace=NAMESPACE, callback=True)
 
@@ -321,8 +321,8 @@ def make_live_event(
     make_question: Callable[..., AgendaQuestion],
 ) -> Callable[..., SimpleNamespace]:
     """Factory: a scheduled event with moderator, two panelists, scribe, three questions, invite links."""
+    from forum.events import invitations
     from forum.models import EventStatus
-    from forum.services import invitations
 
     def factory(**event_overrides: Any) -> SimpleNamespace:
         organizer = make_organizer()
@@ -355,7 +355,7 @@ def make_live_event(
 def live_client(app: Flask) -> Callable[..., Any]:
     """Factory: a Flask-SocketIO test client on the /live namespace (``flask_client`` carries a sign-in)."""
     from forum.extensions import socketio
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
 
     made = []
 

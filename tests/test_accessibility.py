@@ -13,7 +13,7 @@ import pytest
 
 from forum.boundary import unit_of_work
 from forum.models import Organizer
-from forum.services import publishing
+from forum.publishing import publishing
 from tests.browser_fixtures import sign_in
 from tests.live_mirror import MirrorClient
 

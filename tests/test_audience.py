@@ -8,7 +8,6 @@ import limits
 import pytest
 from sqlalchemy import func, select
 
-from forum.live.protocol import NAMESPACE
 from forum.models import (
     AudienceMember,
     AudienceQuestion,
@@ -18,6 +17,7 @@ from forum.models import (
     QuestionVote,
     SubmissionReceipt,
 )
+from forum.protocol import NAMESPACE
 from tests.conftest import act, ask, deltas
 
 
@@ -383,7 +383,7 @@ def test_cookie_identity_from_the_event_page(app, make_live_event, live_client, 
 def test_the_coalescing_loop_flushes_and_stops_by_itself(app, room):
     import time
 
-    from forum.live.tallies import TallyCoalescer
+    from forum.live.coalescer import TallyCoalescer
 
     act(room.moderator, "moderation.settings", {"premoderation": False})
     qid = ask(room.audience[0])["result"]["question_id"]

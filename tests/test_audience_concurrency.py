@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from forum.access import TOKEN_COOKIE
 from forum.boundary import unit_of_work
 from forum.models import (
     AudienceMember,
@@ -30,8 +31,7 @@ from forum.models import (
     QuestionVote,
     SubmissionReceipt,
 )
-from forum.services import publishing
-from forum.services.audience_identity import TOKEN_COOKIE
+from forum.publishing import publishing
 from tests.conftest import act
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer

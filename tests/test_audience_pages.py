@@ -84,7 +84,7 @@ def test_sorting_by_votes_or_newest(app, live):
     act(live.moderator, "moderation.settings", {"premoderation": False})
     tokens = [secrets.token_urlsafe(24) for _ in range(3)]
     from forum.extensions import socketio
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
     from tests.test_audience import ask
 
     audience = [
@@ -109,7 +109,7 @@ def test_sorting_by_votes_or_newest(app, live):
 def test_projector_shows_highlight_and_open_poll(app, live):
     act(live.moderator, "moderation.settings", {"premoderation": False})
     from forum.extensions import socketio
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
     from tests.test_audience import ask
 
     member = socketio.test_client(
@@ -152,7 +152,7 @@ def test_other_organizers_cannot_see_the_log(app, live, make_organizer, login, c
 
 def test_purge_removes_unpublished_content_and_tokens(app, live, runner, db_session):
     from forum.extensions import socketio
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
     from tests.test_audience import ask
 
     members = [

@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from forum.live.protocol import NAMESPACE
+from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, ask, deltas
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import event as sa_event
 
 from forum.boundary import unit_of_work
 from forum.db import utcnow
+from forum.events import events
 from forum.models import Organizer
-from forum.services import events, publishing
+from forum.publishing import publishing
 
 
 def _section(page: str, section_id: str) -> str:

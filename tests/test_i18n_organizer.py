@@ -13,9 +13,9 @@ from datetime import datetime
 import pytest
 
 from forum.boundary import unit_of_work
+from forum.events import events, invitations
 from forum.i18n import COOKIE
 from forum.models import EventStatus, Organizer
-from forum.services import events, invitations
 from tests.conftest import DEFAULT_PASSWORD
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9"}

@@ -16,22 +16,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from forum import access
+from forum.audience import asking, moderation, polls
 from forum.boundary import unit_of_work
+from forum.events import agenda, contributions, panel
+from forum.events import events as event_service
 from forum.i18n import COOKIE
+from forum.live import capture, proceedings
 from forum.models import Event, EventStatus, Organizer, Participant
-from forum.services import (
-    agenda,
-    audience_questions,
-    capture,
-    contributions,
-    live_access,
-    live_session,
-    moderation,
-    panel,
-    polls,
-    publishing,
-)
-from forum.services import events as event_service
+from forum.publishing import publishing
 from tests.conftest import DEFAULT_PASSWORD
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9"}
@@ -48,7 +41,7 @@ WRITTEN = "미디어 리터러시 교육도 함께 이루어져야 합니다."
 
 
 def _organizer_actor(session, organizer_id: int, event_id: int):
-    return live_access.organizer_actor(session.get(Organizer, organizer_id), session.get(Event, event_id))
+    return access.organizer_actor(session.get(Organizer, organizer_id), session.get(Event, event_id))
 
 
 def _run_and_publish(app, organizer, event, people, questions) -> None:
@@ -60,16 +53,16 @@ def _run_and_publish(app, organizer, event, people, questions) -> None:
         )
     with app.app_context(), unit_of_work() as session:
         actor = _organizer_actor(session, organizer.id, event.id)
-        live_session.start_session(session, actor)
-        live_session.save_prompt(session, actor, questions[0].id, "국경 문제부터 이야기해 봅시다.")
+        proceedings.start_session(session, actor)
+        proceedings.save_prompt(session, actor, questions[0].id, "국경 문제부터 이야기해 봅시다.")
         polls.open_poll(session, actor, phase="before")
         capture.add_contribution(session, actor, participant_id=kimmy.id, text=ANSWER)
         capture.add_contribution(
             session, actor, participant_id=people["hong"].id, text="플랫폼 규제만으로는 부족합니다."
         )
         moderation.update_settings(session, actor, premoderation=False)
-        member = live_access.LiveActor(event_id=event.id, role="audience", audience_token_hash="a" * 64)
-        asked = audience_questions.ask(
+        member = access.Actor(event_id=event.id, role="audience", audience_token_hash="a" * 64)
+        asked = asking.ask(
             session,
             member,
             text="시그널은 어떤가요?",
@@ -78,7 +71,7 @@ def _run_and_publish(app, organizer, event, people, questions) -> None:
             client_id="ko-ask-1",
         )
         moderation.mark_answered(session, actor, asked["question_id"], True)
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
     with app.app_context(), unit_of_work() as session:
         publishing.publish(session, session.get(Organizer, organizer.id), event.id)
 
@@ -386,7 +379,7 @@ def test_the_feed_is_valid_atom_with_each_entry_in_its_language(app, english_rec
 
 
 def test_panelist_review_and_static_export(app, runner, korean_record, tmp_path):
-    from forum.services import invitations
+    from forum.events import invitations
 
     with app.app_context(), unit_of_work() as session:
         event = session.get(Event, korean_record.id)

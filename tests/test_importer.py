@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from forum import PROJECT_ROOT
+from forum.events.importer import parse_summary
 from forum.models import AgendaQuestion, Contribution, ContributionSource, Event, EventStatus, Participant
-from forum.services.importer import parse_summary
 from tests.conftest import DEFAULT_PASSWORD
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.boundary import unit_of_work
+from forum.events.link_routes import invitation_qr
 from forum.models import Contribution, ContributionRevision, Event, EventStatus, Invitation
-from forum.setup.links import invitation_qr
 from tests.conftest import DEFAULT_PASSWORD
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from forum.live.protocol import NAMESPACE
 from forum.models import Contribution, ContributionRevision, Event, EventStatus, LiveState, SpeakingTurn
+from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, received
 
 
@@ -269,12 +269,13 @@ def test_organizer_is_recognised_by_the_session_cookie(make_live_event, live_cli
 
 
 def test_rolled_back_changes_are_never_broadcast(app, room, db_session):
+    from forum import access
     from forum.boundary import unit_of_work
-    from forum.services import floor, live_access
+    from forum.live import floor
 
     act(room.moderator, "session.start")
     received(room.audience, "delta")
-    actor = live_access.participant_actor(room.people["moderator"])
+    actor = access.participant_actor(room.people["moderator"])
     with app.app_context(), pytest.raises(RuntimeError), unit_of_work() as session:
         floor.give_floor(session, actor, room.people["kimmy"].id)
         raise RuntimeError("the request failed after the change was recorded")
@@ -298,15 +299,14 @@ def test_an_action_takes_one_object_or_nothing(room):
 
 
 def test_a_failure_while_connecting_is_a_refusal_not_silence(make_live_event, live_client, monkeypatch):
-    from forum.live import handlers
-    from forum.services import live_view
+    from forum.live import handlers, snapshots
 
     live = make_live_event()
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(live_view, "snapshot", broken)
+    monkeypatch.setattr(snapshots, "snapshot", broken)
     before = dict(handlers._actors)
     assert not live_client({"event": live.event.slug}).is_connected(NAMESPACE)
     assert handlers._actors == before, "a refused connection leaves no actor behind"
@@ -317,7 +317,7 @@ def test_a_clash_with_a_simultaneous_change_is_a_conflict_not_a_server_error(roo
 
     from forum.boundary import COMMIT_CONFLICT
     from forum.live import actions
-    from forum.live.protocol import Action
+    from forum.protocol import Action
 
     def clash(*_args):
         raise IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 
-from forum.live.protocol import NAMESPACE
 from forum.models import AgendaQuestion, EventStatus
+from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, received
 
 
@@ -68,8 +68,8 @@ def test_an_invited_moderator_cannot_take_a_draft_live(
     make_organizer, make_event, make_participant, make_question, app, live_client, db_session
 ):
     from forum.boundary import unit_of_work
+    from forum.events import invitations
     from forum.models import Event, Organizer
-    from forum.services import invitations
 
     event = make_event(make_organizer())
     moderator = make_participant(event, "Jun-jjang", role="moderator")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from forum.live.protocol import NAMESPACE
+from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, received
 
 

@@ -71,9 +71,10 @@ def test_the_local_year_is_filled_in_for_events_made_before_it_existed(empty_dat
     """0008 adds the start's year at the venue; events already stored get it from starts_at and timezone."""
     from datetime import datetime
 
+    from forum.accounts import accounts
     from forum.boundary import unit_of_work
+    from forum.events import events
     from forum.models import Event
-    from forum.services import accounts, events
 
     app = create_app({**app_config, "DATABASE_URL": empty_database_url})
     runner = app.test_cli_runner()

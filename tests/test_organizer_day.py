@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 
+from forum import access
+from forum.audience import asking, moderation
 from forum.boundary import unit_of_work
+from forum.live import proceedings
 from forum.models import AgendaQuestion, AudienceQuestion, Event, EventStatus, Organizer, Participant
 from forum.models.audience import QuestionStatus
-from forum.services import audience_questions, live_access, live_session, moderation, publishing
+from forum.publishing import publishing
 from tests.conftest import DEFAULT_PASSWORD
 
 
 def _actor(session, live):
-    return live_access.organizer_actor(
+    return access.organizer_actor(
         session.get(Organizer, live.organizer.id), session.get(Event, live.event.id)
     )
 
@@ -29,13 +32,13 @@ def _run_session(app, live, *, audience_question: bool = False) -> None:
     """Start and end the live session, optionally with one approved audience question on the board."""
     with app.app_context(), unit_of_work() as session:
         actor = _actor(session, live)
-        live_session.start_session(session, actor)
+        proceedings.start_session(session, actor)
         if audience_question:
             moderation.update_settings(session, actor, premoderation=False)
-            member = live_access.LiveActor(
+            member = access.Actor(
                 event_id=live.event.id, role="audience", audience_token_hash=secrets.token_hex(32)
             )
-            live.audience_question = audience_questions.ask(
+            live.audience_question = asking.ask(
                 session,
                 member,
                 text="Who decides what is illegal content?",
@@ -43,7 +46,7 @@ def _run_session(app, live, *, audience_question: bool = False) -> None:
                 about_current=True,
                 client_id="ask-00001",
             )["question_id"]
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
 
 
 def _publish(app, live) -> None:
@@ -96,7 +99,7 @@ def test_scheduled_event_leads_to_the_moderator_console(client, day):
 
 def test_live_event_leads_to_the_live_room(app, client, day):
     with app.app_context(), unit_of_work() as session:
-        live_session.start_session(session, _actor(session, day))
+        proceedings.start_session(session, _actor(session, day))
     page = client.get(f"/manage/{day.event.id}").get_data(as_text=True)
     assert _current_stage(page) == "Live"
     assert _next_steps(page) == [("button primary", f"/manage/{day.event.id}/live", "Go to the live room")]

@@ -24,12 +24,12 @@ import socketio
 from sqlalchemy import select
 
 from forum import PROJECT_ROOT
+from forum.access import ROLE_CAPABILITIES, Actor
 from forum.config import DEFAULT_RATE_LIMITS
 from forum.errors import InvalidInput
-from forum.live.protocol import NAMESPACE, Action, Change
+from forum.fields import parse_flag, parse_optional_flag
 from forum.models import AgendaQuestion, AudienceQuestion, LiveState
-from forum.services.fields import parse_flag, parse_optional_flag
-from forum.services.live_access import ROLE_CAPABILITIES, LiveActor
+from forum.protocol import NAMESPACE, Action, Change
 from tests.conftest import DEFAULT_PASSWORD, act, received
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
@@ -70,7 +70,7 @@ def test_documented_roles_streams_and_capabilities_are_the_servers():
         role = names(role_cell)[0]
         documented[role] = (names(stream_cell), sorted(names(capabilities_cell)))
     actual = {
-        role: ([LiveActor(event_id=1, role=role).stream.value], sorted(c.value for c in capabilities))
+        role: ([Actor(event_id=1, role=role).stream.value], sorted(c.value for c in capabilities))
         for role, capabilities in ROLE_CAPABILITIES.items()
     }
     assert documented == actual
@@ -467,7 +467,7 @@ def test_a_malformed_audience_token_is_refused_at_connect(
     if auth_token is not MISSING:
         auth["audience"] = auth_token
     refusals = []
-    original = handlers.live_access.resolve_actor
+    original = handlers.admission.resolve_actor
 
     def spy(*args, **kwargs):
         try:
@@ -476,7 +476,7 @@ def test_a_malformed_audience_token_is_refused_at_connect(
             refusals.append(error)
             raise
 
-    monkeypatch.setattr(handlers.live_access, "resolve_actor", spy)
+    monkeypatch.setattr(handlers.admission, "resolve_actor", spy)
     connection = live_client(auth, flask_client=browser)
     assert not connection.is_connected(NAMESPACE)
     (refusal,) = refusals

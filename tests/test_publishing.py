@@ -14,27 +14,20 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from forum import PROJECT_ROOT
+from forum import PROJECT_ROOT, access
+from forum.audience import asking, moderation, polls
 from forum.boundary import unit_of_work
+from forum.events import contributions
+from forum.events.importer import parse_summary
+from forum.live import capture, floor, proceedings
 from forum.models import Contribution, Event, EventStatus, Organizer, Participant
-from forum.services import (
-    audience_questions,
-    capture,
-    contributions,
-    floor,
-    live_access,
-    live_session,
-    moderation,
-    polls,
-)
-from forum.services.importer import parse_summary
 from tests.conftest import DEFAULT_PASSWORD
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text())
 
 
 def _actor(session, live):
-    return live_access.organizer_actor(
+    return access.organizer_actor(
         session.get(Organizer, live.organizer.id), session.get(Event, live.event.id)
     )
 
@@ -46,8 +39,8 @@ def held(app, make_live_event):
     kimmy, hong = live.people["kimmy"], live.people["hong"]
     with app.app_context(), unit_of_work() as session:
         actor = _actor(session, live)
-        live_session.start_session(session, actor)
-        live_session.save_prompt(session, actor, live.questions[0].id, "Let us start with borders.")
+        proceedings.start_session(session, actor)
+        proceedings.save_prompt(session, actor, live.questions[0].id, "Let us start with borders.")
         polls.open_poll(session, actor, phase="before")
         floor.give_floor(session, actor, kimmy.id)
         live.first = capture.add_contribution(
@@ -62,16 +55,16 @@ def held(app, make_live_event):
             participant_id=hong.id,
             text="플랫폼 규제가 답은 아닙니다. Regulation alone fails.",
         )
-        live_session.step_question(session, actor, +1)
+        proceedings.step_question(session, actor, +1)
         capture.add_contribution(session, actor, participant_id=hong.id, text="Education first.")
         contributions.save_prepared_answer(
             session, session.get(Participant, kimmy.id), live.questions[1].id, "Media literacy matters too."
         )
         moderation.update_settings(session, actor, premoderation=False)
-        member = live_access.LiveActor(
+        member = access.Actor(
             event_id=live.event.id, role="audience", audience_token_hash=secrets.token_hex(32)
         )
-        asked = audience_questions.ask(
+        asked = asking.ask(
             session,
             member,
             text="What about Signal?",
@@ -80,7 +73,7 @@ def held(app, make_live_event):
             client_id="ask-00001",
         )
         moderation.mark_answered(session, actor, asked["question_id"], True)
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
     return live
 
 
@@ -383,15 +376,15 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
     live = make_live_event()
     with app.app_context(), unit_of_work() as session:
         actor = _actor(session, live)
-        live_session.start_session(session, actor)
+        proceedings.start_session(session, actor)
         moderation.update_settings(session, actor, premoderation=False)
         asked = []
         for n, text in enumerate(["Keep this one?", "Duplicate of the first?", "Off topic?"]):
-            member = live_access.LiveActor(
+            member = access.Actor(
                 event_id=live.event.id, role="audience", audience_token_hash=secrets.token_hex(32)
             )
             asked.append(
-                audience_questions.ask(
+                asking.ask(
                     session,
                     member,
                     text=text,
@@ -400,7 +393,7 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
                     client_id=f"ask-0000{n}",
                 )["question_id"]
             )
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
     _sign_in(client, live)
     base = f"/manage/{live.event.id}/record/audience"
     client.post(f"{base}/{asked[0]}/taken")
@@ -423,9 +416,9 @@ def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, m
         actor = _actor(session, live)
         person = session.get(Participant, live.people["kimmy"].id)
         person.short_name = "김미"
-        live_session.start_session(session, actor)
+        proceedings.start_session(session, actor)
         capture.add_contribution(session, actor, participant_id=person.id, text="답변입니다.")
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
     _sign_in(client, live)
     _publish(client, live)
     client.post(f"/manage/{live.event.id}/record/comments", data={"enabled": "true"})
@@ -448,7 +441,7 @@ def test_prompts_cannot_change_after_publishing(app, client, held):
     _sign_in(client, held)
     _publish(client, held)
     from forum.extensions import socketio
-    from forum.live.protocol import NAMESPACE
+    from forum.protocol import NAMESPACE
 
     moderator = socketio.test_client(
         app,
@@ -470,7 +463,7 @@ def test_the_archive_files_an_event_under_the_year_at_its_venue(app, client, mak
     the archive lists, filters and offers the year its readers see on the event's page."""
     from datetime import datetime
 
-    from forum.services import publishing
+    from forum.publishing import publishing
 
     live = make_live_event(starts_at_local=datetime(2025, 1, 1, 0, 30), title="New Year debate")
     with app.app_context(), unit_of_work() as session:

@@ -14,11 +14,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from forum import PROJECT_ROOT
+from forum import PROJECT_ROOT, access
 from forum.boundary import unit_of_work
+from forum.events import contributions
+from forum.events.importer import parse_summary
+from forum.live import capture, proceedings
 from forum.models import Contribution, ContributionSource, Event, Organizer, Participant, TranscriptVersion
-from forum.services import capture, contributions, live_access, live_session
-from forum.services.importer import parse_summary
 from tests.conftest import DEFAULT_PASSWORD
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text())
@@ -40,16 +41,16 @@ def both_ways(app, make_live_event):
             session, session.get(Participant, kimmy.id), first, WRITTEN
         ).id
     with app.app_context(), unit_of_work() as session:
-        actor = live_access.organizer_actor(
+        actor = access.organizer_actor(
             session.get(Organizer, live.organizer.id), session.get(Event, live.event.id)
         )
-        live_session.start_session(session, actor)
+        proceedings.start_session(session, actor)
         live.said = capture.add_contribution(
             session, actor, participant_id=kimmy.id, question_id=first, text=SAID
         )
         capture.add_contribution(session, actor, participant_id=hong.id, question_id=first, text=HONG)
         capture.add_contribution(session, actor, participant_id=kimmy.id, question_id=second, text=ONLY_SAID)
-        live_session.end_session(session, actor)
+        proceedings.end_session(session, actor)
     return live
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from forum import PROJECT_ROOT
 from forum.db import utcnow
+from forum.fields import wording_key
 from forum.models import (
     AgendaQuestion,
     Contribution,
@@ -22,7 +23,6 @@ from forum.models import (
     Participant,
     ParticipantRole,
 )
-from forum.services.fields import wording_key
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "open-net-telegram-panel-summary.txt"
 SEED = PROJECT_ROOT / "seeds" / "open_net_telegram_panel.toml"

@@ -182,8 +182,8 @@ def invite_crew(days: tuple[Day, ...]) -> dict[str, Rehearsal]:
     from forum.boundary import unit_of_work
     from forum.db import get_db
     from forum.demo import read_seed
+    from forum.events import invitations, panel
     from forum.models import Event, Organizer, Participant, ParticipantRole
-    from forum.services import invitations, panel
 
     app = create_app()
     ready: dict[str, Rehearsal] = {}

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from forum.archive.language import day
-from forum.services.record import delivery_label
+from forum.publishing.record import delivery_label
 
 
 def people(content: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -27,7 +27,7 @@ from forum.archive.document import (
 )
 from forum.formatting import duration
 from forum.i18n import in_language
-from forum.services.record import delivery_label
+from forum.publishing.record import delivery_label
 
 FORMATS = ("md", "txt", "json", "pdf")
 MEDIA_TYPES = {

@@ -20,7 +20,7 @@ from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from forum.i18n import DEFAULT_LANGUAGE, in_language, local_date
+from forum.i18n import DEFAULT_LANGUAGE, in_language, local_date, local_datetime
 
 # How a record's date is written in each language. English keeps the day-month-year form the published
 # summaries have always used ("23 November 2024"); other languages use their long form ("2024년 11월 23일").
@@ -55,8 +55,16 @@ def day(value: str | datetime | None, zone: str | None) -> str:
     return local_date(instant(value), zone, date_pattern())
 
 
+def record_date(record: dict[str, Any]) -> str:
+    """A record's start in the current language (the event's, inside a record), at the event's zone and
+    naming it: "23 November 2024 2:00 PM (Korean Time)", "2024년 11월 23일 오후 2:00 (한국 시간)"."""
+    event = record["event"]
+    return local_datetime(instant(event["starts_at"]), event["timezone"], date_pattern())
+
+
 def init_app(app: Flask) -> None:
     globals_: dict[str, Any] = {"speaking": speaking}
     app.jinja_env.globals.update(globals_)
     app.add_template_filter(instant, "instant")
     app.add_template_filter(day, "record_day")
+    app.add_template_filter(record_date, "record_date")

@@ -10,16 +10,15 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from forum.archive import formats, language
+from forum.access import Actor, audience_actor, network_key, token_hash
+from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
 from forum.db import get_session
 from forum.i18n import in_language
 from forum.models import Event, EventStatus, TranscriptVersion
-from forum.services import comments, publishing, search
-from forum.services.audience_identity import network_key, token_hash
-from forum.services.live_access import LiveActor, audience_actor
-from forum.services.record import delivery_label
+from forum.publishing import publishing
+from forum.publishing.record import delivery_label
 from forum.web import audience_token, form_action
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
@@ -181,7 +180,7 @@ def feed() -> Response:
     return Response(xml, mimetype="application/atom+xml")
 
 
-def _reader(event: Event) -> LiveActor:
+def _reader(event: Event) -> Actor:
     """A reader commenting or reporting: identified like the audience, by the browser's random token."""
     return audience_actor(
         event,

@@ -17,7 +17,7 @@ from forum import PROJECT_ROOT
 from forum.archive.formats import FORMATS
 from forum.db import get_session
 from forum.models import Event, EventStatus
-from forum.services import publishing
+from forum.publishing import publishing
 
 
 def _urls(app: Flask) -> list[tuple[str, str | None]]:

@@ -1,1 +1,4 @@
-"""Pages for the audience: the public event page (no account, no personal data)."""
+"""The audience: anonymous identity and idempotent submissions (``identity``), asking, voting and
+reporting (``asking``), stance polls (``polls``), exact counts (``tallies``), the moderators' decisions and
+their log (``moderation``, ``moderation_log``, ``word_list``), what each viewer may see (``payloads``), the
+retention purge (``retention``) and the public event page (``routes``)."""

@@ -8,19 +8,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from forum.access import Actor, audience_actor, network_key, token_hash
 from forum.db import get_session
-from forum.live import actions, regions
+from forum.events import events
+from forum.live import actions, regions, snapshots
 from forum.live.messages import done_message
 from forum.models import Event
-from forum.services import events, live_view
-from forum.services.audience_identity import network_key, token_hash
-from forum.services.live_access import LiveActor, audience_actor
 from forum.web import audience_token, form_action
 
 bp = Blueprint("audience", __name__)
 
 
-def _actor(event: Event) -> LiveActor:
+def _actor(event: Event) -> Actor:
     return audience_actor(
         event,
         token_hash(audience_token()),
@@ -33,7 +32,7 @@ def event_page(slug: str) -> str:
     session = get_session()
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
-    snapshot = live_view.snapshot(session, _actor(event))
+    snapshot = snapshots.snapshot(session, _actor(event))
     sort = "newest" if request.args.get("sort") == "newest" else "votes"
     context = regions.page_context(
         snapshot,

@@ -10,14 +10,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from forum.access import Actor
+from forum.audience import asking, moderation, polls
 from forum.errors import InvalidInput
-from forum.live.protocol import Action
-from forum.services import audience_questions, capture, floor, live_session, live_view, moderation, polls
-from forum.services.fields import parse_flag, parse_id, parse_optional_flag
-from forum.services.live_access import LiveActor
+from forum.fields import parse_flag, parse_id, parse_optional_flag
+from forum.live import capture, floor, proceedings, snapshots
+from forum.protocol import Action
 
 Payload = Mapping[str, Any]
-Handler = Callable[[Session, LiveActor, Payload], Any]
+Handler = Callable[[Session, Actor, Payload], Any]
 Default = TypeVar("Default")
 
 
@@ -60,24 +61,24 @@ def _optional_text(payload: Payload, name: str) -> str | None:
 
 
 ACTIONS: dict[Action, Handler] = {
-    Action.SYNC: lambda s, a, p: live_view.snapshot(s, a),
-    Action.SESSION_START: lambda s, a, p: live_session.start_session(s, a),
-    Action.SESSION_END: lambda s, a, p: live_session.end_session(s, a),
-    Action.QUESTION_GOTO: lambda s, a, p: live_session.goto_question(s, a, _int(p, "question_id")),
-    Action.QUESTION_NEXT: lambda s, a, p: live_session.step_question(s, a, +1),
-    Action.QUESTION_PREVIOUS: lambda s, a, p: live_session.step_question(s, a, -1),
+    Action.SYNC: lambda s, a, p: snapshots.snapshot(s, a),
+    Action.SESSION_START: lambda s, a, p: proceedings.start_session(s, a),
+    Action.SESSION_END: lambda s, a, p: proceedings.end_session(s, a),
+    Action.QUESTION_GOTO: lambda s, a, p: proceedings.goto_question(s, a, _int(p, "question_id")),
+    Action.QUESTION_NEXT: lambda s, a, p: proceedings.step_question(s, a, +1),
+    Action.QUESTION_PREVIOUS: lambda s, a, p: proceedings.step_question(s, a, -1),
     Action.QUESTION_ADD: lambda s, a, p: {
-        "question_id": live_session.add_question_live(
+        "question_id": proceedings.add_question_live(
             s, a, _text(p, "text"), make_current=_optional_flag(p, "make_current", False)
         )
     },
     Action.FLOOR_GIVE: lambda s, a, p: floor.give_floor(s, a, _int(p, "participant_id")),
     Action.FLOOR_RELEASE: lambda s, a, p: floor.release_floor(s, a),
     Action.PROMPT_SAVE: lambda s, a, p: {
-        "contribution_id": live_session.save_prompt(s, a, _int(p, "question_id"), _text(p, "text"))
+        "contribution_id": proceedings.save_prompt(s, a, _int(p, "question_id"), _text(p, "text"))
     },
-    Action.FEED_SET: lambda s, a, p: live_session.set_feed(s, a, _flag(p, "enabled")),
-    Action.PROJECTOR_KEEP: lambda s, a, p: live_session.keep_on_projector(s, a, _flag(p, "keep")),
+    Action.FEED_SET: lambda s, a, p: proceedings.set_feed(s, a, _flag(p, "enabled")),
+    Action.PROJECTOR_KEEP: lambda s, a, p: proceedings.keep_on_projector(s, a, _flag(p, "keep")),
     Action.CONTRIBUTION_ADD: lambda s, a, p: {
         "contribution_id": capture.add_contribution(
             s,
@@ -96,7 +97,7 @@ ACTIONS: dict[Action, Handler] = {
         "contribution_id": capture.save_written_answer(s, a, _int(p, "question_id"), _text(p, "text"))
     },
     # The audience
-    Action.AUDIENCE_ASK: lambda s, a, p: audience_questions.ask(
+    Action.AUDIENCE_ASK: lambda s, a, p: asking.ask(
         s,
         a,
         text=p.get("text"),
@@ -104,14 +105,14 @@ ACTIONS: dict[Action, Handler] = {
         about_current=_optional_flag(p, "about_current", False),
         client_id=p.get("client_id"),
     ),
-    Action.AUDIENCE_EDIT: lambda s, a, p: audience_questions.edit(
+    Action.AUDIENCE_EDIT: lambda s, a, p: asking.edit(
         s, a, _int(p, "question_id"), text=p.get("text"), display_name=p.get("display_name")
     ),
-    Action.AUDIENCE_WITHDRAW: lambda s, a, p: audience_questions.withdraw(s, a, _int(p, "question_id")),
-    Action.AUDIENCE_VOTE: lambda s, a, p: audience_questions.vote(
+    Action.AUDIENCE_WITHDRAW: lambda s, a, p: asking.withdraw(s, a, _int(p, "question_id")),
+    Action.AUDIENCE_VOTE: lambda s, a, p: asking.vote(
         s, a, _int(p, "question_id"), up=_flag(p, "up"), client_id=p.get("client_id")
     ),
-    Action.AUDIENCE_REPORT: lambda s, a, p: audience_questions.report(
+    Action.AUDIENCE_REPORT: lambda s, a, p: asking.report(
         s, a, _int(p, "question_id"), reason=p.get("reason"), client_id=p.get("client_id")
     ),
     Action.POLL_VOTE: lambda s, a, p: polls.vote(
@@ -163,7 +164,7 @@ def parse_action(name: str) -> Action:
         raise InvalidInput(f"Unknown action '{name}'.", code="unknown_action") from None
 
 
-def run(session: Session, actor: LiveActor, name: str, payload: Any) -> Any:
+def run(session: Session, actor: Actor, name: str, payload: Any) -> Any:
     """Parse and perform one action for ``actor``; raises DomainError to refuse."""
     action = parse_action(name)
     if payload is None:

@@ -14,9 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from forum.extensions import socketio
-from forum.live.protocol import DELTA, NAMESPACE, NOTICE, SNAPSHOT, room
-from forum.live.tallies import TallyCoalescer
-from forum.services.changes import Broadcast, discard_pending, take_pending
+from forum.live.coalescer import TallyCoalescer
+from forum.outbox import Broadcast, discard_pending, take_pending
+from forum.protocol import DELTA, NAMESPACE, NOTICE, SNAPSHOT, room
 
 log = logging.getLogger(__name__)
 

@@ -14,21 +14,19 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from forum.access import TOKEN_COOKIE, Actor, network_key, token_hash
 from forum.boundary import COMMIT_CONFLICT, unit_of_work
 from forum.errors import DomainError
 from forum.extensions import socketio
-from forum.live import actions
+from forum.live import actions, admission, snapshots
 from forum.live.broadcast import send_snapshot
 from forum.live.messages import done_message
-from forum.live.protocol import NAMESPACE, Action, audience_room, participant_room, room
-from forum.services import live_access, live_view
-from forum.services.audience_identity import TOKEN_COOKIE, network_key, token_hash
-from forum.services.live_access import LiveActor
+from forum.protocol import NAMESPACE, Action, audience_room, participant_room, room
 
 log = logging.getLogger(__name__)
 
 # Who is behind each connection of this process (connections never move between processes).
-_actors: dict[str, LiveActor] = {}
+_actors: dict[str, Actor] = {}
 
 
 def server_error() -> dict[str, str]:
@@ -60,7 +58,7 @@ def on_connect(auth: Any = None) -> None:
     hashed = token_hash(token) if isinstance(token, str) else None
     try:
         with unit_of_work() as session:
-            actor = live_access.resolve_actor(
+            actor = admission.resolve_actor(
                 session,
                 slug=_text_or_none(auth.get("event")),
                 invite_token=_text_or_none(auth.get("invite")),
@@ -77,7 +75,7 @@ def on_connect(auth: Any = None) -> None:
         if actor.audience_token_hash is not None:
             join_room(audience_room(actor.event_id, actor.audience_token_hash))
         with unit_of_work() as session:
-            snapshot = live_view.snapshot(session, actor)
+            snapshot = snapshots.snapshot(session, actor)
     except DomainError as error:
         _actors.pop(request.sid, None)
         raise ConnectionRefusedError(error.message, error.to_dict()) from None
@@ -95,7 +93,7 @@ def on_disconnect(*_args: Any) -> None:
     _actors.pop(request.sid, None)
 
 
-def current_actor() -> LiveActor | None:
+def current_actor() -> Actor | None:
     return _actors.get(request.sid)
 
 
@@ -106,7 +104,7 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
         return {"ok": False, "error": {"code": "not_joined", "message": _("Connect with an event first.")}}
     try:
         with unit_of_work() as session:
-            live_access.confirm(session, actor)
+            admission.confirm(session, actor)
             result = actions.run(session, actor, name, payload)
     except DomainError as error:
         return {"ok": False, "error": error.to_dict()}

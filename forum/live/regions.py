@@ -34,6 +34,7 @@ from flask_babel import get_translations
 from flask_wtf.csrf import generate_csrf
 
 from forum import limits as shared_limits
+from forum.audience import asking
 from forum.formatting import share
 from forum.live.messages import client_messages
 from forum.models import (
@@ -44,7 +45,6 @@ from forum.models import (
     ParticipantRole,
     QuestionStatus,
 )
-from forum.services import audience_questions
 
 REGION_FOLDER = "live/regions"
 
@@ -256,7 +256,7 @@ def page_context(
         "sorts": SORTS,
         "links": links or {},
         "messages": client_messages(),
-        "word_list_reason": audience_questions.WORD_LIST_REASON,
+        "word_list_reason": asking.WORD_LIST_REASON,
         "catalogue": catalogue(),
     }
     return {"s": state, "ui": ui, "local": local or {}, "now": state["server_time"]}

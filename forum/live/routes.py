@@ -11,23 +11,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from forum import access
+from forum.access import Actor, Role
 from forum.confirm import require_confirmation
 from forum.db import get_session
-from forum.live import actions, regions
+from forum.events import events, invitations
+from forum.live import actions, admission, regions, snapshots
 from forum.live.messages import ask_first, done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
-from forum.services import events, invitations, live_access, live_view
-from forum.services.live_access import LiveActor
 from forum.web import form_action, public_url_for
 
 bp = Blueprint("live", __name__)
 
 CONSOLE_TEMPLATES = {
-    "organizer": "live/console.html",
-    "moderator": "live/console.html",
-    "scribe": "live/console.html",
-    "panelist": "live/panelist.html",
+    Role.ORGANIZER: "live/console.html",
+    Role.MODERATOR: "live/console.html",
+    Role.SCRIBE: "live/console.html",
+    Role.PANELIST: "live/panelist.html",
 }
 
 
@@ -39,14 +40,14 @@ def _links(event: Event) -> dict[str, str]:
     }
 
 
-def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> str:
-    snapshot = live_view.snapshot(get_session(), actor)
+def _render_console(actor: Actor, event: Event, *, invite: str | None) -> str:
+    snapshot = snapshots.snapshot(get_session(), actor)
     action_url = (
         url_for("live.invite_action", token=invite, name="__name__")
         if invite
         else url_for("live.organizer_action", event_id=event.id, name="__name__")
     )
-    page = "panelist" if actor.role == "panelist" else "console"
+    page = "panelist" if actor.role == Role.PANELIST else "console"
     context = regions.page_context(snapshot, page=page, act_url=action_url, links=_links(event))
     return render_template(CONSOLE_TEMPLATES[actor.role], **context, event=event, actor=actor, invite=invite)
 
@@ -56,7 +57,7 @@ def _render_console(actor: LiveActor, event: Event, *, invite: str | None) -> st
 def organizer_console(event_id: int) -> str:
     session = get_session()
     event = events.owned_event(session, current_user, event_id)
-    return _render_console(live_access.organizer_actor(current_user, event), event, invite=None)
+    return _render_console(access.organizer_actor(current_user, event), event, invite=None)
 
 
 @bp.get("/invite/<token>/live")
@@ -64,10 +65,10 @@ def invite_console(token: str) -> Response | str:
     session = get_session()
     person = invitations.participant_for_token(session, token)
     event = session.get(Event, person.event_id)
-    return _render_console(live_access.participant_actor(person), event, invite=token)
+    return _render_console(access.participant_actor(person), event, invite=token)
 
 
-def _perform(actor: LiveActor, name: str, back: str) -> Response:
+def _perform(actor: Actor, name: str, back: str) -> Response:
     """Run a console action posted by a plain form, then go back to the console (303). A form that asks
     first (``ask_first``) gets the question on a page until the post says it is confirmed."""
     ask = ask_first(name) if request.form.get("ask_first") else None
@@ -87,14 +88,14 @@ def _perform(actor: LiveActor, name: str, back: str) -> Response:
 @login_required
 def organizer_action(event_id: int, name: str) -> Response:
     event = events.owned_event(get_session(), current_user, event_id)
-    actor = live_access.organizer_actor(current_user, event)
+    actor = access.organizer_actor(current_user, event)
     return _perform(actor, name, url_for(".organizer_console", event_id=event_id))
 
 
 @bp.post("/invite/<token>/live/<name>")
 def invite_action(token: str, name: str) -> Response:
     person = invitations.participant_for_token(get_session(), token)
-    return _perform(live_access.participant_actor(person), name, url_for(".invite_console", token=token))
+    return _perform(access.participant_actor(person), name, url_for(".invite_console", token=token))
 
 
 @bp.get("/e/<slug>/projector")
@@ -102,7 +103,7 @@ def projector(slug: str) -> str:
     session = get_session()
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
-    snapshot = live_view.snapshot(session, LiveActor(event_id=event.id, role="audience"))
+    snapshot = snapshots.snapshot(session, Actor(event_id=event.id, role=Role.AUDIENCE))
     join_url = public_url_for("site.short_join", code=event.join_code)
     context = regions.page_context(snapshot, page="projector", act_url="", links=_links(event))
     return render_template(
@@ -119,7 +120,7 @@ def projector(slug: str) -> str:
 def join() -> Response:
     """Where the home page's join-code form goes: on to the event, or back with a clear message."""
     code = request.args.get("code", "")
-    event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
+    event = admission.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
     if event is None or event.status.value == "draft":
         message = (
             _("Type the code shown on the screen in the room.")

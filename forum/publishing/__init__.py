@@ -1,1 +1,3 @@
-"""After the event: the organizer's review editor and publishing controls; panelists' approvals."""
+"""After the event: the record document (``record``), versions, publishing and unpublishing
+(``publishing``), the organizer's corrections and the panelists' approvals (``review``), and their pages
+(``routes``)."""

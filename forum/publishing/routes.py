@@ -14,16 +14,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from forum import access, protocol
+from forum.archive import comments
+from forum.archive.comments import reason_text
+from forum.audience import moderation
 from forum.boundary import refuse
 from forum.confirm import require_confirmation
 from forum.db import get_session, utcnow
 from forum.errors import Conflict, DomainError, InvalidInput
-from forum.live import protocol
+from forum.events import events, invitations
+from forum.live.state import revision_counts
 from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
-from forum.services import comments, events, invitations, live_access, moderation, publishing, review
-from forum.services.comments import reason_text
-from forum.services.live_core import revision_counts
-from forum.services.record import (
+from forum.publishing import publishing, review
+from forum.publishing.record import (
     DELIVERY_LABELS,
     build_record,
     delivery,
@@ -191,7 +194,7 @@ def audience_question(event_id: int, question_id: int, op: str) -> Response:
         )
         if asked:
             return asked
-    actor = live_access.organizer_actor(current_user, event)
+    actor = access.organizer_actor(current_user, event)
     calls = {
         "taken": lambda: moderation.mark_answered(session, actor, question_id, True),
         "not-taken": lambda: moderation.mark_answered(session, actor, question_id, False),

@@ -1,1 +1,2 @@
-"""Public pages that belong to no single feature: home page, short join links and health check."""
+"""Public pages that belong to no single feature: the home page, short join links, the language switch and
+the health check."""

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 
 from forum import i18n
 from forum.db import get_session, utcnow
-from forum.services import events, live_access
+from forum.events import events
+from forum.live import admission
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def home() -> str:
 @bp.get("/j/<path:code>")
 def short_join(code: str) -> Response:
     """The projector's short link (``/j/K7M2QX``): on to the event, or to the join box with a message."""
-    event = live_access.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
+    event = admission.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
     if event is None or not event.visible_to():
         shown = code.strip()[:12]
         if shown:

@@ -1,1 +1,0 @@
-"""Organizer sign-up, sign-in and sign-out."""

@@ -1,1 +1,0 @@
-"""The participant portal reached through a personal invitation link (no account needed)."""

@@ -1,0 +1,185 @@
+"""Review before publishing: the organizer corrects, reorders, refiles, hides or merges contributions;
+each panelist approves (or corrects) their own answers through their invitation link."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from forum.db import get_in_event
+from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from forum.events.agenda import question_in_event
+from forum.events.contributions import add_revision
+from forum.events.events import owned_event
+from forum.fields import clean_text
+from forum.limits import CONTRIBUTION_MAX
+from forum.live.state import revision_counts
+from forum.models import Contribution, ContributionKind, Organizer, Participant
+from forum.publishing.record import delivery, ordered_contributions
+
+
+def _contribution(session: Session, event_id: int, contribution_id: int) -> Contribution:
+    item = get_in_event(
+        session,
+        Contribution,
+        contribution_id,
+        event_id,
+        _("That contribution is not in this event's record."),
+        refuse_if=lambda item: item.merged_into_id is not None,
+    )
+    return item
+
+
+def _clean(text: str) -> str:
+    return clean_text(text, field="text", label=_("Text"), max_length=CONTRIBUTION_MAX, multiline=True) or ""
+
+
+def correct(session: Session, organizer: Organizer, event_id: int, contribution_id: int, text: str) -> None:
+    """Correct the wording; the earlier text stays in the history (and the speaker's approval lapses)."""
+    owned_event(session, organizer, event_id)
+    item = _contribution(session, event_id, contribution_id)
+    cleaned = _clean(text)
+    if cleaned != item.text:
+        add_revision(session, item, cleaned, f"{organizer.display_name} (organizer)")
+        session.flush()
+
+
+def _siblings(session: Session, item: Contribution) -> list[Contribution]:
+    return [
+        c
+        for c in ordered_contributions(session, item.event_id)
+        if c.question_id == item.question_id and c.merged_into_id is None
+    ]
+
+
+def move(session: Session, organizer: Organizer, event_id: int, contribution_id: int, offset: int) -> None:
+    """Move a contribution up (-1) or down (+1) within its question."""
+    owned_event(session, organizer, event_id)
+    item = _contribution(session, event_id, contribution_id)
+    siblings = _siblings(session, item)
+    index = siblings.index(item)
+    target = max(0, min(len(siblings) - 1, index + offset))
+    siblings.insert(target, siblings.pop(index))
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    session.flush()
+
+
+def refile(
+    session: Session, organizer: Organizer, event_id: int, contribution_id: int, question_id: int
+) -> None:
+    """File a contribution under another question (for captures made under the wrong one)."""
+    owned_event(session, organizer, event_id)
+    item = _contribution(session, event_id, contribution_id)
+    question = question_in_event(session, question_id, event_id)
+    item.question_id = question.id
+    item.position = None
+    session.flush()
+
+
+def set_hidden(
+    session: Session, organizer: Organizer, event_id: int, contribution_id: int, hidden: bool
+) -> None:
+    """Leave a contribution out of the record (or bring it back); nothing is deleted."""
+    owned_event(session, organizer, event_id)
+    _contribution(session, event_id, contribution_id).hidden = hidden
+    session.flush()
+
+
+def merge_into_previous(session: Session, organizer: Organizer, event_id: int, contribution_id: int) -> None:
+    """Append a contribution to the one before it by the same speaker in the same question."""
+    owned_event(session, organizer, event_id)
+    item = _contribution(session, event_id, contribution_id)
+    earlier = [c for c in _siblings(session, item) if not c.hidden]
+    index = earlier.index(item) if item in earlier else -1
+    previous = (
+        next((c for c in reversed(earlier[:index]) if c.participant_id == item.participant_id), None)
+        if index > 0
+        else None
+    )
+    if previous is None:
+        raise Conflict(
+            _("There is no earlier contribution by the same speaker under this question to merge into.")
+        )
+    add_revision(
+        session, previous, f"{previous.text}\n\n{item.text}", f"{organizer.display_name} (organizer, merge)"
+    )
+    item.merged_into_id = previous.id
+    item.hidden = True
+    session.flush()
+
+
+def of_delivery(items: list[Contribution], wanted: str | None) -> list[Contribution]:
+    """The contributions given the wanted way ("said" or "written"); all of them when none is wanted."""
+    return items if wanted is None else [c for c in items if delivery(c.source) == wanted]
+
+
+def said_and_written(items: list[Contribution]) -> dict[int, list[int]]:
+    """Question id -> the speakers who have both words said in the session and a written answer under it
+    (merged contributions left aside), so the editor can show the two side by side."""
+    ways: dict[tuple[int, int], set[str]] = {}
+    for item in items:
+        way = delivery(item.source)
+        if item.merged_into_id is None and item.question_id and item.participant_id and way:
+            ways.setdefault((item.question_id, item.participant_id), set()).add(way)
+    both: dict[int, list[int]] = {}
+    for (question_id, participant_id), found in ways.items():
+        if found == {"said", "written"}:
+            both.setdefault(question_id, []).append(participant_id)
+    return both
+
+
+# --- panelists approve their own answers -----------------------------------------------------------
+
+
+def own_items(session: Session, participant: Participant) -> list[tuple[Contribution, int]]:
+    """The participant's contributions that will appear in the record, with their revision count."""
+    items = [
+        c
+        for c in ordered_contributions(session, participant.event_id)
+        if c.participant_id == participant.id
+        and not c.hidden
+        and c.merged_into_id is None
+        and c.kind != ContributionKind.MODERATOR_PROMPT
+    ]
+    counts = revision_counts(session, [c.id for c in items])
+    return [(c, counts.get(c.id, 1)) for c in items]
+
+
+def _own(session: Session, participant: Participant, contribution_id: int) -> Contribution:
+    item = session.get(Contribution, contribution_id)
+    if (
+        item is None
+        or item.participant_id != participant.id
+        or item.hidden
+        or item.merged_into_id is not None
+    ):
+        raise NotFound(_("That is not one of your answers in this record."))
+    return item
+
+
+def approve(session: Session, participant: Participant, contribution_id: int | None = None) -> int:
+    """Approve one of one's answers as it now reads (or all of them); returns how many were approved."""
+    items = own_items(session, participant)
+    if contribution_id is not None:
+        _own(session, participant, contribution_id)
+        items = [(c, n) for c, n in items if c.id == contribution_id]
+    for item, revisions in items:
+        item.approved_revision = revisions
+    session.flush()
+    return len(items)
+
+
+def revise_own(session: Session, participant: Participant, contribution_id: int, text: str) -> None:
+    """A panelist corrects their own answer; the corrected wording counts as approved."""
+    if participant.role.value == "scribe":
+        raise PermissionDenied(_("Scribes correct the record through the console."))
+    item = _own(session, participant, contribution_id)
+    cleaned = _clean(text)
+    if not cleaned:
+        raise InvalidInput(_("An answer cannot be empty; ask the organizer to remove it instead."))
+    if cleaned != item.text:
+        add_revision(session, item, cleaned, f"{participant.display_name} (invitation link)")
+        session.flush()
+    item.approved_revision = revision_counts(session, [item.id]).get(item.id, 1)
+    session.flush()

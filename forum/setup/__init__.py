@@ -1,1 +1,0 @@
-"""Organizer event set-up: events, panel, agenda, invitation links."""
