@@ -1,8 +1,8 @@
-"""Record what changed in a live room, so it can be broadcast once the transaction commits.
+"""The outbox: what changed in a live room, queued so it can be broadcast once the transaction commits.
 
-A service calls :func:`record` inside its transaction. The stream's sequence number is taken there,
+A service calls :func:`announce` inside its transaction. The stream's sequence number is taken there,
 in the same transaction as the change itself, so a rolled-back change leaves no gap and no message.
-The after-commit hook in :mod:`forum.live.broadcast` sends the recorded changes.
+The after-commit hook in :mod:`forum.live.broadcast` sends the queued changes.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def _next_seq(session: Session, event_id: int, stream: Stream) -> int:
     return seq
 
 
-def record(
+def announce(
     session: Session,
     event_id: int,
     change: Change,
@@ -124,7 +124,7 @@ class Pending:
 
 
 def take_pending(session: Session) -> Pending:
-    """Remove and return what was recorded (the broadcaster calls this after commit)."""
+    """Remove and return what was queued (the broadcaster calls this after commit)."""
     return Pending(
         deltas=session.info.pop(PENDING_KEY, []),
         notices=session.info.pop(NOTICES_KEY, []),
@@ -134,6 +134,6 @@ def take_pending(session: Session) -> Pending:
 
 
 def discard_pending(session: Session) -> None:
-    """Forget what was recorded: the transaction rolled back, so it never happened."""
+    """Forget what was queued: the transaction rolled back, so it never happened."""
     for key in (PENDING_KEY, NOTICES_KEY, TALLIES_KEY, EVICTIONS_KEY):
         session.info.pop(key, None)

@@ -44,7 +44,7 @@ def author_room(member: AudienceMember) -> str | None:
     return audience_room(member.event_id, member.token_hash) if member.token_hash else None
 
 
-def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
+def announce_question(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
     """Tell staff about any change; the audience when it concerns what they see; the author always.
 
     A question that leaves the board also leaves the projector.
@@ -56,7 +56,7 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
         public = public_question(item, staff["votes"])
     elif was_visible:
         public = {"id": item.id, "removed": True}
-    outbox.record(
+    outbox.announce(
         session,
         item.event_id,
         Change.AUDIENCE_QUESTION,
@@ -70,7 +70,7 @@ def announce(session: Session, item: AudienceQuestion, *, was_visible: bool) -> 
         if state.highlighted_question_id == item.id:
             state.highlighted_question_id = None
             session.flush()
-            outbox.record(session, item.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
+            outbox.announce(session, item.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
     member = session.get(AudienceMember, item.member_id) if item.member_id else None
     room = author_room(member) if member else None
     if room:
@@ -131,7 +131,7 @@ def ask(
     session.flush()
     if held_reason:
         log_action(session, event.id, "automatic", "hold", f"question {item.id}", held_reason)
-    announce(session, item, was_visible=False)
+    announce_question(session, item, was_visible=False)
     return sent.done(session, {"question_id": item.id, "status": status.value})
 
 
@@ -156,7 +156,7 @@ def edit(session: Session, actor: Actor, question_id: int, *, text: Any, display
     )
     item.status, item.held_reason = _screen(event, item.text, item.display_name)
     session.flush()
-    announce(session, item, was_visible=False)
+    announce_question(session, item, was_visible=False)
 
 
 def withdraw(session: Session, actor: Actor, question_id: int) -> None:
@@ -165,7 +165,7 @@ def withdraw(session: Session, actor: Actor, question_id: int) -> None:
     item = _own(session, member, question_id)
     item.status = QuestionStatus.WITHDRAWN
     session.flush()
-    announce(session, item, was_visible=False)
+    announce_question(session, item, was_visible=False)
 
 
 def _visible(session: Session, actor: Actor, question_id: int) -> AudienceQuestion:
@@ -241,10 +241,10 @@ def report(
         item.decided_at = utcnow()
         session.flush()
         log_action(session, event.id, "automatic", "hide", f"question {item.id}", item.held_reason)
-        announce(session, item, was_visible=True)
+        announce_question(session, item, was_visible=True)
         hidden = True
     else:
-        outbox.record(
+        outbox.announce(
             session,
             item.event_id,
             Change.AUDIENCE_QUESTION,

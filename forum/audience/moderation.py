@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from forum import outbox
 from forum.access import Actor, Capability
-from forum.audience.asking import announce, author_room
+from forum.audience.asking import announce_question, author_room
 from forum.audience.moderation_log import log_action
 from forum.audience.payloads import audience_settings, staff_payload
 from forum.db import utcnow
@@ -55,7 +55,7 @@ def _decide(
     item.decided_at = utcnow()
     session.flush()
     log_action(session, actor.event_id, actor.label, action, f"question {item.id}", detail)
-    announce(session, item, was_visible=was_visible)
+    announce_question(session, item, was_visible=was_visible)
 
 
 def approve(session: Session, actor: Actor, question_id: int) -> None:
@@ -103,7 +103,7 @@ def pin(session: Session, actor: Actor, question_id: int, pinned: bool) -> None:
         item.pinned = pinned
         session.flush()
         log_action(session, actor.event_id, actor.label, "pin" if pinned else "unpin", f"question {item.id}")
-        announce(session, item, was_visible=True)
+        announce_question(session, item, was_visible=True)
 
 
 def highlight(session: Session, actor: Actor, question_id: int | None) -> None:
@@ -125,7 +125,7 @@ def highlight(session: Session, actor: Actor, question_id: int | None) -> None:
         "highlight" if question_id else "unhighlight",
         f"question {question_id}" if question_id else None,
     )
-    outbox.record(session, actor.event_id, Change.HIGHLIGHT, {"question_id": question_id}, public=True)
+    outbox.announce(session, actor.event_id, Change.HIGHLIGHT, {"question_id": question_id}, public=True)
 
 
 def merge(session: Session, actor: Actor, question_id: int, into_id: int) -> None:
@@ -157,8 +157,8 @@ def merge(session: Session, actor: Actor, question_id: int, into_id: int) -> Non
         f"question {duplicate.id}",
         f"into question {target.id}",
     )
-    announce(session, duplicate, was_visible=was_visible)
-    announce(session, target, was_visible=True)
+    announce_question(session, duplicate, was_visible=was_visible)
+    announce_question(session, target, was_visible=True)
     outbox.tally_changed(session, actor.event_id, question_id=target.id)
 
 
@@ -186,7 +186,7 @@ def block_author(session: Session, actor: Actor, question_id: int, blocked: bool
             AudienceQuestion.status.not_in(GONE_STATUSES),
         )
     ):
-        outbox.record(
+        outbox.announce(
             session,
             actor.event_id,
             Change.AUDIENCE_QUESTION,
@@ -238,7 +238,7 @@ def update_settings(session: Session, actor: Actor, **settings: Any) -> None:
         return
     session.flush()
     log_action(session, actor.event_id, actor.label, "settings", None, ", ".join(changed))
-    outbox.record(
+    outbox.announce(
         session,
         event.id,
         Change.AUDIENCE_SETTINGS,

@@ -57,8 +57,8 @@ def _options(value: Any, language: str | None) -> list[str]:
     return labels
 
 
-def _record(session: Session, poll: Poll) -> None:
-    outbox.record(session, poll.event_id, Change.POLL, poll_payload(session, poll), public=True)
+def _announce_poll(session: Session, poll: Poll) -> None:
+    outbox.announce(session, poll.event_id, Change.POLL, poll_payload(session, poll), public=True)
 
 
 def _close(session: Session, actor: Actor, poll: Poll) -> None:
@@ -66,7 +66,7 @@ def _close(session: Session, actor: Actor, poll: Poll) -> None:
     poll.closed_at = utcnow()
     session.flush()
     log_action(session, actor.event_id, actor.label, "close_poll", f"poll {poll.id}")
-    _record(session, poll)
+    _announce_poll(session, poll)
 
 
 def close_open_polls(session: Session, actor: Actor) -> None:
@@ -157,7 +157,7 @@ def open_poll(
         f"poll {poll.id}",
         f"{poll_phase.value}: {', '.join(labels)}",
     )
-    _record(session, poll)
+    _announce_poll(session, poll)
     return poll.id
 
 

@@ -51,8 +51,8 @@ def publish_tallies(session: Session, event_id: int, question_ids: set[int], pol
     """Record one delta with the current counts of the given questions, and one per poll."""
     if question_ids:
         counts = vote_counts(session, question_ids)
-        outbox.record(
+        outbox.announce(
             session, event_id, Change.VOTES, {"counts": {str(k): v for k, v in counts.items()}}, public=True
         )
     for poll_id, tally in poll_tallies(session, poll_ids).items():
-        outbox.record(session, event_id, Change.POLL_TALLY, tally_payload(poll_id, tally), public=True)
+        outbox.announce(session, event_id, Change.POLL_TALLY, tally_payload(poll_id, tally), public=True)

@@ -60,7 +60,7 @@ def owned_question(session: Session, organizer: Organizer, event_id: int, questi
 def announce_agenda(session: Session, event_id: int) -> None:
     """Tell every screen of the event what the agenda now is."""
     questions = ordered_questions(session, event_id)
-    outbox.record(
+    outbox.announce(
         session, event_id, Change.AGENDA, {"agenda": [protocol.question(q) for q in questions]}, public=True
     )
 
@@ -124,7 +124,7 @@ def remove_question(session: Session, organizer: Organizer, event_id: int, quest
     announce_agenda(session, event_id)
     if was_current:
         state.current_question_id = None  # the database has let go of it already (ON DELETE SET NULL)
-        outbox.record(session, event_id, Change.CURRENT_QUESTION, {"question_id": None}, public=True)
+        outbox.announce(session, event_id, Change.CURRENT_QUESTION, {"question_id": None}, public=True)
     return answers or 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from forum.errors import Conflict, NotFound, PermissionDenied
@@ -142,3 +142,15 @@ def _save_one(
         add_revision(session, existing, cleaned, editor)
     session.flush()
     return existing
+
+
+def revision_counts(session: Session, contribution_ids: list[int]) -> dict[int, int]:
+    """How many saved versions each contribution has."""
+    if not contribution_ids:
+        return {}
+    rows = session.execute(
+        select(ContributionRevision.contribution_id, func.max(ContributionRevision.number))
+        .where(ContributionRevision.contribution_id.in_(contribution_ids))
+        .group_by(ContributionRevision.contribution_id)
+    ).all()
+    return dict(rows)

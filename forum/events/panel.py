@@ -67,7 +67,7 @@ def announce_panel(session: Session, event_id: int) -> None:
         .where(Participant.event_id == event_id)
         .order_by(Participant.role, Participant.position, Participant.id)
     )
-    outbox.record(
+    outbox.announce(
         session, event_id, Change.PANEL, {"panel": [protocol.participant(p) for p in people]}, public=True
     )
 

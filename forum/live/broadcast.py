@@ -1,8 +1,8 @@
 """The only module that emits live-room messages.
 
-An after-commit hook on the session factory takes what services recorded and emits it to the
+An after-commit hook on the session factory takes what services queued and emits it to the
 stream's room. Whether Flask-SocketIO runs in-process or through a Redis message queue is a matter
-of configuration; this code is the same either way. A rollback discards what was recorded.
+of configuration; this code is the same either way. A rollback discards what was queued.
 """
 
 from __future__ import annotations

@@ -4,19 +4,21 @@ panelists write or refine their own answer while the session runs."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum import outbox
+from forum import outbox, protocol
 from forum.access import Actor, Capability
 from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.events import contributions
+from forum.events.contributions import revision_counts
 from forum.fields import clean_text
 from forum.limits import CONTRIBUTION_MAX
-from forum.live.state import contributions_payload, live_state, record_contribution
+from forum.live.state import live_state
 from forum.models import (
     CAPTURE_STATUSES,
     AgendaQuestion,
@@ -109,7 +111,7 @@ def add_contribution(
     session.flush()
     contributions.add_revision(session, item, cleaned, actor.label)
     session.flush()
-    record_contribution(session, item)
+    announce_contribution(session, item)
     return item.id
 
 
@@ -135,7 +137,7 @@ def edit_contribution(session: Session, actor: Actor, contribution_id: int, text
         return
     contributions.add_revision(session, item, cleaned, actor.label)
     session.flush()
-    record_contribution(session, item)
+    announce_contribution(session, item)
 
 
 def save_written_answer(session: Session, actor: Actor, question_id: int, text: str) -> int | None:
@@ -150,5 +152,34 @@ def save_written_answer(session: Session, actor: Actor, question_id: int, text: 
         if saved is not None
         else {"id": None, "question_id": question_id, "participant_id": person.id, "text": None}
     )
-    outbox.record(session, actor.event_id, Change.WRITTEN_ANSWER, payload, public=False)
+    outbox.announce(session, actor.event_id, Change.WRITTEN_ANSWER, payload, public=False)
     return saved.id if saved is not None else None
+
+
+def contributions_payload(session: Session, items: list[Contribution]) -> list[dict[str, Any]]:
+    """Serialize contributions with their revision numbers, in one query for the revisions."""
+    counts = revision_counts(session, [c.id for c in items])
+    return [protocol.contribution(c, counts.get(c.id, 1)) for c in items]
+
+
+def feed_items(session: Session, event_id: int) -> list[dict[str, Any]]:
+    """Everything said in the session, in the order it was captured (minus what review left out)."""
+    items = session.scalars(
+        select(Contribution)
+        .where(
+            Contribution.event_id == event_id,
+            Contribution.source == ContributionSource.LIVE,
+            Contribution.hidden.is_(False),
+            Contribution.merged_into_id.is_(None),
+        )
+        .order_by(Contribution.created_at, Contribution.id)
+    ).all()
+    return contributions_payload(session, list(items))
+
+
+def announce_contribution(session: Session, contribution: Contribution) -> None:
+    """Announce a new or corrected live contribution: always to staff, to the audience if the feed is on."""
+    payload = contributions_payload(session, [contribution])[0]
+    state = live_state(session, contribution.event_id)
+    public = state.feed_enabled and contribution.source == ContributionSource.LIVE
+    outbox.announce(session, contribution.event_id, Change.CONTRIBUTION, payload, public=public)

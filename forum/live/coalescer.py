@@ -2,7 +2,7 @@
 
 A vote does not broadcast by itself. Its commit marks the question or poll as changed; a background
 task of this process wakes at most every ``interval`` seconds, reads the exact counts from the
-database and records one numbered delta per event. However fast votes arrive, an event's counts are
+database and queues one numbered delta per event. However fast votes arrive, an event's counts are
 broadcast at most 1/interval times a second per process, and since each broadcast carries counts read
 after the votes committed, every client ends with exactly what the database holds.
 """

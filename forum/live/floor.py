@@ -79,8 +79,8 @@ def floor_payload(session: Session, event_id: int) -> dict[str, object]:
     }
 
 
-def record_floor(session: Session, event_id: int) -> None:
-    outbox.record(session, event_id, Change.FLOOR, floor_payload(session, event_id), public=True)
+def announce_floor(session: Session, event_id: int) -> None:
+    outbox.announce(session, event_id, Change.FLOOR, floor_payload(session, event_id), public=True)
 
 
 def give_floor(session: Session, actor: Actor, participant_id: int) -> None:
@@ -107,7 +107,7 @@ def give_floor(session: Session, actor: Actor, participant_id: int) -> None:
         )
     )
     session.flush()
-    record_floor(session, actor.event_id)
+    announce_floor(session, actor.event_id)
 
 
 def release_floor(session: Session, actor: Actor) -> None:
@@ -116,4 +116,4 @@ def release_floor(session: Session, actor: Actor) -> None:
     state = live_state(session, actor.event_id, lock=True)
     require_live(state)
     if close_open_turn(session, actor.event_id) is not None:
-        record_floor(session, actor.event_id)
+        announce_floor(session, actor.event_id)

@@ -19,13 +19,8 @@ from forum.events.events import readiness_problems
 from forum.fields import clean_text
 from forum.limits import AGENDA_QUESTION_MAX, CONTRIBUTION_MAX
 from forum.live import floor
-from forum.live.state import (
-    feed_items,
-    live_state,
-    record_contribution,
-    record_event_status,
-    require_live,
-)
+from forum.live.capture import announce_contribution, feed_items
+from forum.live.state import announce_event_status, live_state, require_live
 from forum.models import (
     AgendaQuestion,
     Contribution,
@@ -47,8 +42,8 @@ def _event(session: Session, actor: Actor) -> Event:
     return event
 
 
-def _record_current_question(session: Session, state: LiveState) -> None:
-    outbox.record(
+def _announce_current_question(session: Session, state: LiveState) -> None:
+    outbox.announce(
         session,
         state.event_id,
         Change.CURRENT_QUESTION,
@@ -79,8 +74,8 @@ def start_session(session: Session, actor: Actor) -> None:
         questions = ordered_questions(session, event.id)
         state.current_question_id = questions[0].id if questions else None
     session.flush()
-    record_event_status(session, event)
-    _record_current_question(session, state)
+    announce_event_status(session, event)
+    _announce_current_question(session, state)
 
 
 def end_session(session: Session, actor: Actor) -> None:
@@ -94,8 +89,8 @@ def end_session(session: Session, actor: Actor) -> None:
     state.ended_at = utcnow()
     event.status = EventStatus.ENDED
     session.flush()
-    record_event_status(session, event)
-    floor.record_floor(session, event.id)
+    announce_event_status(session, event)
+    floor.announce_floor(session, event.id)
 
 
 def goto_question(session: Session, actor: Actor, question_id: int) -> None:
@@ -108,7 +103,7 @@ def goto_question(session: Session, actor: Actor, question_id: int) -> None:
         return
     state.current_question_id = question.id
     session.flush()
-    _record_current_question(session, state)
+    _announce_current_question(session, state)
     if state.highlighted_question_id is not None and not state.projector_keep:
         # The audience question shown for the last question leaves the screen with it.
         shown = state.highlighted_question_id
@@ -117,9 +112,9 @@ def goto_question(session: Session, actor: Actor, question_id: int) -> None:
         log_action(
             session, actor.event_id, "automatic", "unhighlight", f"question {shown}", "question changed"
         )
-        outbox.record(session, actor.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
+        outbox.announce(session, actor.event_id, Change.HIGHLIGHT, {"question_id": None}, public=True)
     if floor.carry_turn_to_question(session, actor.event_id, question.id):
-        floor.record_floor(session, actor.event_id)
+        floor.announce_floor(session, actor.event_id)
 
 
 def step_question(session: Session, actor: Actor, step: int) -> None:
@@ -172,7 +167,7 @@ def set_feed(session: Session, actor: Actor, enabled: bool) -> None:
     state.feed_enabled = enabled
     session.flush()
     items = feed_items(session, actor.event_id) if enabled else []
-    outbox.record(
+    outbox.announce(
         session,
         actor.event_id,
         Change.FEED,
@@ -191,7 +186,7 @@ def keep_on_projector(session: Session, actor: Actor, keep: bool) -> None:
         return
     state.projector_keep = keep
     session.flush()
-    outbox.record(session, actor.event_id, Change.PROJECTOR, {"keep": keep}, public=True)
+    outbox.announce(session, actor.event_id, Change.PROJECTOR, {"keep": keep}, public=True)
 
 
 def _moderator_participant(session: Session, actor: Actor) -> Participant | None:
@@ -234,5 +229,5 @@ def save_prompt(session: Session, actor: Actor, question_id: int, text: str) -> 
         return prompt.id
     add_revision(session, prompt, cleaned, actor.label)
     session.flush()
-    record_contribution(session, prompt)
+    announce_contribution(session, prompt)
     return prompt.id

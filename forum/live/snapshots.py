@@ -14,8 +14,9 @@ from forum.audience import payloads
 from forum.db import utcnow
 from forum.errors import NotFound
 from forum.events.agenda import ordered_questions
+from forum.live.capture import contributions_payload, feed_items
 from forum.live.floor import floor_payload
-from forum.live.state import contributions_payload, feed_items, live_state
+from forum.live.state import live_state
 from forum.models import (
     Contribution,
     ContributionKind,

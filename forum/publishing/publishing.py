@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from forum.events.events import owned_event
 from forum.fields import clean_text, is_slug
 from forum.i18n import in_language
 from forum.limits import CORRECTION_NOTE_MAX
-from forum.live.state import record_event_status
+from forum.live.state import announce_event_status
 from forum.models import (
     PUBLISHABLE_STATUSES,
     Event,
@@ -48,6 +49,45 @@ def versions(session: Session, event_id: int) -> list[TranscriptVersion]:
             .order_by(TranscriptVersion.number)
         )
     )
+
+
+def _next_number(previous: TranscriptVersion | None) -> int:
+    return (previous.number if previous else 0) + 1
+
+
+def _version_stamp(
+    number: int, now: datetime, note: str | None, earlier: list[TranscriptVersion]
+) -> dict[str, Any]:
+    """The ``version`` block of a record document: its number, when, why, and the versions before it."""
+    return {
+        "number": number,
+        "published_at": protocol.timestamp(now),
+        "correction_note": note,
+        "previous_versions": [
+            {
+                "number": v.number,
+                "published_at": protocol.timestamp(v.published_at),
+                "correction_note": v.correction_note,
+            }
+            for v in earlier
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Preview:
+    event: Event
+    content: dict[str, Any]
+    number: int
+
+
+def preview(session: Session, organizer: Organizer, event_id: int) -> Preview:
+    """The record as the next version would read if it were published now (nothing is stored)."""
+    event = owned_event(session, organizer, event_id)
+    content = build_record(session, event_id)
+    number = _next_number(latest_version(session, event_id))
+    content["version"] = _version_stamp(number, utcnow(), None, [])
+    return Preview(event, content, number)
 
 
 def search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, str]]:
@@ -116,22 +156,10 @@ def publish(
     if previous is not None and not note:
         message = _("Say what this new version corrects; readers see the note on the record.")
         raise InvalidInput(message, fields={"correction_note": message})
-    number = (previous.number if previous else 0) + 1
+    number = _next_number(previous)
     content = build_record(session, event.id)
     now = utcnow()
-    content["version"] = {
-        "number": number,
-        "published_at": protocol.timestamp(now),
-        "correction_note": note,
-        "previous_versions": [
-            {
-                "number": v.number,
-                "published_at": protocol.timestamp(v.published_at),
-                "correction_note": v.correction_note,
-            }
-            for v in versions(session, event.id)
-        ],
-    }
+    content["version"] = _version_stamp(number, now, note, versions(session, event.id))
     version = TranscriptVersion(
         event_id=event.id,
         number=number,
@@ -144,7 +172,7 @@ def publish(
     event.status = EventStatus.PUBLISHED
     session.flush()
     search.replace_entries(session, event.id, search_entries(content))
-    record_event_status(session, event)
+    announce_event_status(session, event)
     return version
 
 
@@ -156,7 +184,7 @@ def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
     event.status = EventStatus.ENDED
     search.remove_entries(session, event.id)
     session.flush()
-    record_event_status(session, event)
+    announce_event_status(session, event)
 
 
 @dataclass

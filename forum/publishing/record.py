@@ -19,9 +19,9 @@ from forum import formatting, protocol
 from forum.audience.payloads import poll_payload
 from forum.audience.tallies import poll_tallies, vote_counts
 from forum.errors import NotFound
+from forum.events.contributions import revision_counts
 from forum.fields import slugify
 from forum.live.floor import speaking_time
-from forum.live.state import revision_counts
 from forum.models import (
     AgendaQuestion,
     AudienceQuestion,

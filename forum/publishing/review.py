@@ -3,19 +3,34 @@ each panelist approves (or corrects) their own answers through their invitation 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.archive import comments
 from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.events.agenda import question_in_event
-from forum.events.contributions import add_revision
+from forum.events.contributions import add_revision, revision_counts
 from forum.events.events import owned_event
 from forum.fields import clean_text
 from forum.limits import CONTRIBUTION_MAX
-from forum.live.state import revision_counts
-from forum.models import Contribution, ContributionKind, Organizer, Participant
-from forum.publishing.record import delivery, ordered_contributions
+from forum.models import (
+    VISIBLE_STATUSES,
+    AgendaQuestion,
+    AudienceQuestion,
+    Contribution,
+    ContributionKind,
+    Event,
+    Organizer,
+    Participant,
+    ReaderComment,
+    TranscriptVersion,
+)
+from forum.publishing import publishing
+from forum.publishing.record import DELIVERY_LABELS, delivery, ordered_contributions
 
 
 def _contribution(session: Session, event_id: int, contribution_id: int) -> Contribution:
@@ -129,6 +144,46 @@ def said_and_written(items: list[Contribution]) -> dict[int, list[int]]:
     return both
 
 
+@dataclass(frozen=True)
+class EditorPage:
+    """Everything the organizer's review editor shows."""
+
+    event: Event
+    items: list[Contribution]  # the contributions of the wanted delivery (all when none is wanted)
+    all_items: list[Contribution]
+    wanted: str | None
+    both: dict[int, list[int]]
+    counts: dict[int, int]
+    people: dict[int, Participant]
+    audience: list[AudienceQuestion]
+    versions: list[TranscriptVersion]
+    comments: list[ReaderComment]
+
+
+def editor_page(session: Session, organizer: Organizer, event_id: int, wanted: str | None) -> EditorPage:
+    """The review editor's reads, for the event's owner; an unknown ``wanted`` delivery means all."""
+    event = owned_event(session, organizer, event_id, with_panel=True)
+    items = ordered_contributions(session, event_id)
+    wanted = wanted if wanted in DELIVERY_LABELS else None
+    audience = session.scalars(
+        select(AudienceQuestion)
+        .where(AudienceQuestion.event_id == event_id, AudienceQuestion.status.in_(VISIBLE_STATUSES))
+        .order_by(AudienceQuestion.created_at)
+    ).all()
+    return EditorPage(
+        event=event,
+        items=of_delivery(items, wanted),
+        all_items=items,
+        wanted=wanted,
+        both=said_and_written(items),
+        counts=revision_counts(session, [c.id for c in items]),
+        people={p.id: p for p in event.participants},
+        audience=list(audience),
+        versions=publishing.versions(session, event_id),
+        comments=comments.for_moderation(session, organizer, event_id),
+    )
+
+
 # --- panelists approve their own answers -----------------------------------------------------------
 
 
@@ -144,6 +199,24 @@ def own_items(session: Session, participant: Participant) -> list[tuple[Contribu
     ]
     counts = revision_counts(session, [c.id for c in items])
     return [(c, counts.get(c.id, 1)) for c in items]
+
+
+@dataclass(frozen=True)
+class PanelistPage:
+    """What a panelist's review page shows: their answers and the questions they answer."""
+
+    event: Event
+    items: list[tuple[Contribution, int]]
+    questions: dict[int, AgendaQuestion]
+
+
+def panelist_page(session: Session, participant: Participant) -> PanelistPage:
+    questions = session.scalars(select(AgendaQuestion).where(AgendaQuestion.event_id == participant.event_id))
+    return PanelistPage(
+        event=session.get(Event, participant.event_id),
+        items=own_items(session, participant),
+        questions={q.id: q for q in questions},
+    )
 
 
 def _own(session: Session, participant: Participant, contribution_id: int) -> Contribution:

@@ -11,27 +11,22 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forum import access, protocol
+from forum import access
 from forum.archive import comments
 from forum.archive.comments import reason_text
 from forum.audience import moderation
 from forum.boundary import refuse
 from forum.confirm import require_confirmation
-from forum.db import get_session, utcnow
+from forum.db import get_session
 from forum.errors import Conflict, DomainError, InvalidInput
 from forum.events import events, invitations
-from forum.live.state import revision_counts
-from forum.models import VISIBLE_STATUSES, AgendaQuestion, AudienceQuestion, Event, Participant
+from forum.models import Participant
 from forum.publishing import publishing, review
 from forum.publishing.record import (
-    DELIVERY_LABELS,
-    build_record,
     delivery,
     delivery_label,
-    ordered_contributions,
 )
 from forum.web import form_action
 
@@ -61,53 +56,33 @@ def _attempt(action: Callable[[], object], event_id: int, done: str, anchor: str
 @bp.get("/manage/<id:event_id>/record")
 @login_required
 def editor(event_id: int) -> str:
-    session = get_session()
-    event = events.owned_event(session, current_user, event_id, with_panel=True)
-    items = ordered_contributions(session, event_id)
-    counts = revision_counts(session, [c.id for c in items])
-    wanted = request.args.get("delivery")
-    wanted = wanted if wanted in DELIVERY_LABELS else None
-    audience = session.scalars(
-        select(AudienceQuestion)
-        .where(AudienceQuestion.event_id == event_id, AudienceQuestion.status.in_(VISIBLE_STATUSES))
-        .order_by(AudienceQuestion.created_at)
-    ).all()
+    page = review.editor_page(get_session(), current_user, event_id, request.args.get("delivery"))
     return render_template(
         "publishing/editor.html",
-        event=event,
-        items=review.of_delivery(items, wanted),
-        both=review.said_and_written(items),
-        all_items=items,
-        wanted=wanted,
-        counts=counts,
-        people={p.id: p for p in event.participants},
-        audience=audience,
-        versions=publishing.versions(session, event_id),
-        comment_list=comments.for_moderation(session, current_user, event_id),
+        event=page.event,
+        items=page.items,
+        both=page.both,
+        all_items=page.all_items,
+        wanted=page.wanted,
+        counts=page.counts,
+        people=page.people,
+        audience=page.audience,
+        versions=page.versions,
+        comment_list=page.comments,
     )
 
 
 @bp.get("/manage/<id:event_id>/record/preview")
 @login_required
 def preview(event_id: int) -> str:
-    session = get_session()
-    event = events.owned_event(session, current_user, event_id)
-    content = build_record(session, event_id)
-    latest = publishing.latest_version(session, event_id)
-    number = (latest.number if latest else 0) + 1
-    content["version"] = {
-        "number": number,
-        "published_at": protocol.timestamp(utcnow()),
-        "correction_note": None,
-        "previous_versions": [],
-    }
+    draft = publishing.preview(get_session(), current_user, event_id)
     return render_template(
         "archive/record.html",
-        record=content,
-        event=event,
+        record=draft.content,
+        event=draft.event,
         key=None,
         person=None,
-        latest_number=number,
+        latest_number=draft.number,
         pinned=False,
         printing=False,
         comments={},
@@ -293,15 +268,12 @@ def panelist_review(token: str) -> Response | str:
         else:
             flash(message, "success")
         return redirect(url_for(".panelist_review", token=token), code=303)
-    questions = {
-        q.id: q
-        for q in session.scalars(select(AgendaQuestion).where(AgendaQuestion.event_id == person.event_id))
-    }
+    page = review.panelist_page(session, person)
     return render_template(
         "publishing/panelist_review.html",
         person=person,
-        event=session.get(Event, person.event_id),
-        items=review.own_items(session, person),
-        questions=questions,
+        event=page.event,
+        items=page.items,
+        questions=page.questions,
         token=token,
     )
