@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 from forum import limits
 from forum.access import TOKEN_COOKIE, new_token, token_hash
 from forum.boundary import refuse
-from forum.errors import DomainError
+from forum.errors import DomainError, PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,12 @@ def form_action(
     back: str,
     refusals: tuple[type[DomainError], ...] = (DomainError,),
     name: str = "",
+    onward: Callable[[object], str] | None = None,
 ) -> Response:
     """Run one service call for a plain form post, then go back (303) with a message.
 
-    ``done`` is the message, or a function of the action's ``name`` and the call's result that words it.
+    ``done`` is the message, or a function of the action's ``name`` and the call's result that words it;
+    ``onward`` (a function of the result) is where a success goes instead of ``back``.
     A refusal is marked for the boundary, which rolls it back although the redirect is a success status.
     Errors not listed in ``refusals`` reach the error handler with their own status.
     """
@@ -61,9 +63,29 @@ def form_action(
     except refusals as error:
         refuse()
         flash(error.message, "error")
-    else:
-        flash(done if isinstance(done, str) else done(name, result), "success")
-    return redirect(back, code=303)
+        return redirect(back, code=303)
+    flash(done if isinstance(done, str) else done(name, result), "success")
+    return redirect(onward(result) if onward is not None else back, code=303)
+
+
+def _token_prefixes(app: Flask) -> tuple[str, ...]:
+    """The address prefixes under which a secret link's token sits ("/invite/"), read from the URL map, so
+    an unknown token, a wrong method or a new page there is covered too."""
+    prefixes = app.extensions.get("forum.token_prefixes")
+    if prefixes is None:
+        rules = (rule.rule for rule in app.url_map.iter_rules() if "<token>" in rule.rule)
+        prefixes = app.extensions["forum.token_prefixes"] = tuple(
+            {rule.split("<token>")[0] for rule in rules}
+        )
+    return prefixes
+
+
+def keep_private(response: Response) -> Response:
+    """For a page that holds a secret link or is reached through one: no cache may keep it, and no link on
+    it may pass the address on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def error_response(error: DomainError) -> Response:
@@ -93,16 +115,20 @@ def form_page(
     **context: Any,
 ) -> Response | tuple[str, int]:
     """A form page: the form, or on a valid submission the service call ``save``. A refusal is shown on the
-    form (422, so the boundary rolls back); a success goes on with ``then(result)`` (a message, a redirect).
+    form (422, or 403 when the person may not do this at all; the boundary rolls back either way); a
+    success goes on with ``then(result)`` (a message, a redirect).
     """
+    refusal: DomainError | None = None
     if form.validate_on_submit():
         try:
             result = save()
         except DomainError as error:
             attach_error(form, error)
+            refusal = error
         else:
             return then(result)
-    return render_form(template, form, **context)
+    page, status = render_form(template, form, **context)
+    return page, 403 if isinstance(refusal, PermissionDenied) else status
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:
@@ -209,6 +235,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
+        if request.path.startswith(_token_prefixes(app)):
+            keep_private(response)  # every address that holds a secret link, whichever feature serves it
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -85,7 +85,7 @@ def test_sorting_by_votes_or_newest(app, live):
     tokens = [secrets.token_urlsafe(24) for _ in range(3)]
     from forum.extensions import socketio
     from forum.protocol import NAMESPACE
-    from tests.test_audience import ask
+    from tests.conftest import ask
 
     audience = [
         socketio.test_client(
@@ -110,7 +110,7 @@ def test_projector_shows_highlight_and_open_poll(app, live):
     act(live.moderator, "moderation.settings", {"premoderation": False})
     from forum.extensions import socketio
     from forum.protocol import NAMESPACE
-    from tests.test_audience import ask
+    from tests.conftest import ask
 
     member = socketio.test_client(
         app,
@@ -153,7 +153,7 @@ def test_other_organizers_cannot_see_the_log(app, live, make_organizer, login, c
 def test_purge_removes_unpublished_content_and_tokens(app, live, runner, db_session):
     from forum.extensions import socketio
     from forum.protocol import NAMESPACE
-    from tests.test_audience import ask
+    from tests.conftest import ask
 
     members = [
         socketio.test_client(

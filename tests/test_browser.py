@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_fixtures import sign_in as _sign_in  # noqa: F401 - older tests import it from here
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.e2e,

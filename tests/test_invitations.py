@@ -340,3 +340,21 @@ def test_the_portal_saves_all_answers_in_one_call_or_none(app, client, setup, db
     assert visitor.post(f"/invite/{token}", data=data).status_code == 302
     saved = db_session.scalars(select(Contribution.text).where(Contribution.event_id == event.id)).all()
     assert sorted(saved) == ["First.", "Second."]
+
+
+def test_every_page_behind_an_invitation_link_is_kept_private(app, client, setup):
+    """The portal, the live console and the review page are served by three features; whichever serves a
+    page whose address holds the token, no cache keeps it and no referrer carries the token on. The rule is
+    read from the URL map, so a new page behind a token is covered without being listed here."""
+    event, kimmy, _questions = setup
+    token = _issue(client, event, kimmy)
+    token_rules = [r for r in app.url_map.iter_rules() if "<token>" in r.rule]
+    assert {r.endpoint.split(".")[0] for r in token_rules} >= {"invite", "live", "publishing"}
+    visitor = app.test_client()
+    for rule in token_rules:
+        path = rule.rule.replace("<token>", token).replace("<name>", "question.next")
+        response = visitor.get(path) if "GET" in rule.methods else visitor.post(path, data={})
+        assert response.headers["Cache-Control"] == "no-store", rule.rule
+        assert response.headers["Referrer-Policy"] == "no-referrer", rule.rule
+        missing = visitor.get(rule.rule.replace("<token>", "x" * 43).replace("<name>", "question.next"))
+        assert missing.headers["Referrer-Policy"] == "no-referrer", f"{rule.rule} (unknown token)"

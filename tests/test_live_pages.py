@@ -8,16 +8,12 @@ import re
 import pytest
 
 from forum.protocol import NAMESPACE
-from tests.conftest import DEFAULT_PASSWORD, act, received
+from tests.conftest import act, received
 
 
 @pytest.fixture
 def live(make_live_event):
     return make_live_event()
-
-
-def _sign_in(client, live):
-    client.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
 
 
 def test_audience_page_shows_the_current_question_in_html(app, live, live_client):
@@ -71,7 +67,7 @@ def test_draft_join_code_does_not_open_the_room(app, make_organizer, make_event)
     assert "No event has the code" in response.get_data(as_text=True)
 
 
-def test_consoles_by_role(app, live, client):
+def test_consoles_by_role(app, live, client, login):
     moderator_page = app.test_client().get(f"/invite/{live.tokens['moderator']}/live").get_data(as_text=True)
     assert "Moderator console" in moderator_page and 'data-action="floor.give"' in moderator_page
     scribe_page = app.test_client().get(f"/invite/{live.tokens['scribe']}/live").get_data(as_text=True)
@@ -83,7 +79,7 @@ def test_consoles_by_role(app, live, client):
     app.test_client().post(f"/invite/{live.tokens['moderator']}/live/session.start")
     panelist_page = app.test_client().get(f"/invite/{live.tokens['kimmy']}/live").get_data(as_text=True)
     assert 'data-action="answer.save"' in panelist_page and live.questions[0].text in panelist_page
-    _sign_in(client, live)
+    login(live.organizer)
     assert "Moderator console" in client.get(f"/manage/{live.event.id}/live").get_data(as_text=True)
 
 
@@ -93,10 +89,12 @@ def test_other_organizers_cannot_open_the_console(app, live, make_organizer, log
     assert client.post(f"/manage/{live.event.id}/live/session.start").status_code == 404
 
 
-def test_console_forms_work_without_javascript_and_reach_socket_clients(app, live, client, live_client):
+def test_console_forms_work_without_javascript_and_reach_socket_clients(
+    app, live, client, live_client, login
+):
     audience = live_client({"event": live.event.slug})
     received(audience, "snapshot")
-    _sign_in(client, live)
+    login(live.organizer)
     response = client.post(f"/manage/{live.event.id}/live/session.start")
     assert response.status_code == 303
     follow = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -21,7 +21,6 @@ from forum.events import contributions
 from forum.events.importer import parse_summary
 from forum.live import capture, floor, proceedings
 from forum.models import Contribution, Event, EventStatus, Organizer, Participant
-from tests.conftest import DEFAULT_PASSWORD
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text())
 
@@ -77,17 +76,13 @@ def held(app, make_live_event):
     return live
 
 
-def _sign_in(client, live):
-    client.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
-
-
 def _publish(client, live, note=None):
     data = {"correction_note": note} if note else {}
     return client.post(f"/manage/{live.event.id}/record/publish", data=data)
 
 
-def test_full_flow_review_approve_publish_correct(app, client, held, db_session):
-    _sign_in(client, held)
+def test_full_flow_review_approve_publish_correct(app, client, held, db_session, login):
+    login(held.organizer)
     editor = client.get(f"/manage/{held.event.id}/record").get_data(as_text=True)
     assert "Forums for solidarity." in editor and "Media literacy matters too." in editor
     # The organizer corrects, reorders and merges; the panelist approves through the link.
@@ -141,8 +136,8 @@ def test_full_flow_review_approve_publish_correct(app, client, held, db_session)
     assert "Platform rules" not in reader.get("/archive/search?q=platform").get_data(as_text=True)
 
 
-def test_an_edited_answer_loses_its_approval(app, client, held):
-    _sign_in(client, held)
+def test_an_edited_answer_loses_its_approval(app, client, held, login):
+    login(held.organizer)
     app.test_client().post(f"/invite/{held.tokens['kimmy']}/review", data={"op": "approve-all"})
     client.post(
         f"/manage/{held.event.id}/record/contributions/{held.first}/correct", data={"text": "Changed."}
@@ -153,8 +148,8 @@ def test_an_edited_answer_loses_its_approval(app, client, held):
     assert approvals["Changed."] is False and approvals["And shared reports."] is True
 
 
-def test_hidden_and_refiled_contributions(app, client, held, db_session):
-    _sign_in(client, held)
+def test_hidden_and_refiled_contributions(app, client, held, db_session, login):
+    login(held.organizer)
     base = f"/manage/{held.event.id}/record/contributions"
     client.post(f"{base}/{held.second}/hide")
     client.post(f"{base}/{held.hong_answer}/refile", data={"question_id": str(held.questions[2].id)})
@@ -167,8 +162,8 @@ def test_hidden_and_refiled_contributions(app, client, held, db_session):
     assert db_session.get(Contribution, held.second).hidden is True
 
 
-def test_exports_parse(app, client, held):
-    _sign_in(client, held)
+def test_exports_parse(app, client, held, login):
+    login(held.organizer)
     _publish(client, held)
     reader = app.test_client()
     slug = held.event.slug
@@ -203,8 +198,8 @@ def test_exports_parse(app, client, held):
     assert reader.get(f"/archive/{slug}.docx").status_code == 404
 
 
-def test_per_panelist_text_has_the_reference_shape_and_reads_back(app, client, held):
-    _sign_in(client, held)
+def test_per_panelist_text_has_the_reference_shape_and_reads_back(app, client, held, login):
+    login(held.organizer)
     _publish(client, held)
     text = app.test_client().get(f"/archive/{held.event.slug}/panelists/kimmy.txt").get_data(as_text=True)
     lines = text.splitlines()
@@ -220,8 +215,8 @@ def test_per_panelist_text_has_the_reference_shape_and_reads_back(app, client, h
     ]
 
 
-def test_search_finds_korean_and_english(app, client, held):
-    _sign_in(client, held)
+def test_search_finds_korean_and_english(app, client, held, login):
+    login(held.organizer)
     reader = app.test_client()
     assert "0 results" in reader.get("/archive/search?q=regulation").get_data(as_text=True), (
         "drafts stay private"
@@ -256,26 +251,26 @@ def test_only_the_owner_reviews_and_publishes(app, held, make_organizer, login, 
     assert client.get(f"/manage/{held.event.id}/record/preview").status_code == 404
 
 
-def test_preview_shows_the_unpublished_record(client, held):
-    _sign_in(client, held)
+def test_preview_shows_the_unpublished_record(client, held, login):
+    login(held.organizer)
     page = client.get(f"/manage/{held.event.id}/record/preview").get_data(as_text=True)
     assert "Forums for solidarity." in page
 
 
-def test_cannot_publish_while_live(client, make_live_event, live_client):
+def test_cannot_publish_while_live(client, make_live_event, live_client, login):
     live = make_live_event()
     from tests.conftest import act
 
     act(live_client({"invite": live.tokens["moderator"]}), "session.start")
-    _sign_in(client, live)
+    login(live.organizer)
     response = _publish(client, live)
     assert "End the live session before publishing" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
 
 
-def test_archive_filters_and_feed(app, client, held):
-    _sign_in(client, held)
+def test_archive_filters_and_feed(app, client, held, login):
+    login(held.organizer)
     _publish(client, held)
     reader = app.test_client()
     assert held.event.title in reader.get("/archive/", query_string={"panelist": "Oh Kyoungmi"}).get_data(
@@ -297,8 +292,8 @@ def test_archive_filters_and_feed(app, client, held):
     assert [e.find("a:title", ns).text for e in root.findall("a:entry", ns)] == [held.event.title]
 
 
-def test_reader_comments(app, client, held, db_session):
-    _sign_in(client, held)
+def test_reader_comments(app, client, held, db_session, login):
+    login(held.organizer)
     _publish(client, held)
     reader = app.test_client()
     slug = held.event.slug
@@ -372,7 +367,7 @@ def test_export_site_writes_a_static_archive(runner, app, tmp_path):
     )
 
 
-def test_editor_chooses_audience_questions_for_the_record(app, client, make_live_event, db_session):
+def test_editor_chooses_audience_questions_for_the_record(app, client, make_live_event, db_session, login):
     live = make_live_event()
     with app.app_context(), unit_of_work() as session:
         actor = _actor(session, live)
@@ -394,7 +389,7 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
                 )["question_id"]
             )
         proceedings.end_session(session, actor)
-    _sign_in(client, live)
+    login(live.organizer)
     base = f"/manage/{live.event.id}/record/audience"
     client.post(f"{base}/{asked[0]}/taken")
     client.post(f"{base}/{asked[1]}/merge", data={"into_id": str(asked[0])})
@@ -410,7 +405,9 @@ def test_editor_chooses_audience_questions_for_the_record(app, client, make_live
     assert statuses == [QuestionStatus.ANSWERED, QuestionStatus.MERGED, QuestionStatus.REJECTED]
 
 
-def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, make_live_event, db_session):
+def test_comments_on_answers_by_panelists_with_korean_short_names(
+    app, client, make_live_event, db_session, login
+):
     live = make_live_event()
     with app.app_context(), unit_of_work() as session:
         actor = _actor(session, live)
@@ -419,7 +416,7 @@ def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, m
         proceedings.start_session(session, actor)
         capture.add_contribution(session, actor, participant_id=person.id, text="답변입니다.")
         proceedings.end_session(session, actor)
-    _sign_in(client, live)
+    login(live.organizer)
     _publish(client, live)
     client.post(f"/manage/{live.event.id}/record/comments", data={"enabled": "true"})
     reader = app.test_client()
@@ -435,10 +432,10 @@ def test_comments_on_answers_by_panelists_with_korean_short_names(app, client, m
     assert "your comment is posted" in posted.get_data(as_text=True)
 
 
-def test_prompts_cannot_change_after_publishing(app, client, held):
+def test_prompts_cannot_change_after_publishing(app, client, held, login):
     from tests.conftest import act
 
-    _sign_in(client, held)
+    login(held.organizer)
     _publish(client, held)
     from forum.extensions import socketio
     from forum.protocol import NAMESPACE

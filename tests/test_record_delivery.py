@@ -20,7 +20,6 @@ from forum.events import contributions
 from forum.events.importer import parse_summary
 from forum.live import capture, proceedings
 from forum.models import Contribution, ContributionSource, Event, Organizer, Participant, TranscriptVersion
-from tests.conftest import DEFAULT_PASSWORD
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text())
 WRITTEN = "I wrote this before the event."
@@ -54,10 +53,6 @@ def both_ways(app, make_live_event):
     return live
 
 
-def _sign_in(client, live):
-    client.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
-
-
 def _publish(client, event_id):
     assert client.post(f"/manage/{event_id}/record/publish").status_code == 303
 
@@ -87,8 +82,8 @@ def _deliveries(document):
     return {c["anchor"]: c["delivery"] for q in document["questions"] for c in q["contributions"]}
 
 
-def test_the_editor_labels_each_contribution_and_puts_both_ways_side_by_side(client, both_ways):
-    _sign_in(client, both_ways)
+def test_the_editor_labels_each_contribution_and_puts_both_ways_side_by_side(client, both_ways, login):
+    login(both_ways.organizer)
     editor = f"/manage/{both_ways.event.id}/record"
     page = client.get(editor).get_data(as_text=True)
     written, said = _block(page, f"c{both_ways.written}"), _block(page, f"c{both_ways.said}")
@@ -113,8 +108,8 @@ def test_the_panelist_sees_which_of_their_answers_is_which(app, both_ways):
     assert "said in the session" in _block(page, f"c{both_ways.said}")
 
 
-def test_every_published_view_labels_said_and_written_answers(app, client, both_ways):
-    _sign_in(client, both_ways)
+def test_every_published_view_labels_said_and_written_answers(app, client, both_ways, login):
+    login(both_ways.organizer)
     _publish(client, both_ways.event.id)
     reader, slug = app.test_client(), both_ways.event.slug
 
@@ -164,8 +159,10 @@ def test_every_published_view_labels_said_and_written_answers(app, client, both_
     ), text
 
 
-def test_plain_text_marks_written_answers_and_an_import_keeps_them(app, client, runner, both_ways, tmp_path):
-    _sign_in(client, both_ways)
+def test_plain_text_marks_written_answers_and_an_import_keeps_them(
+    app, client, runner, both_ways, tmp_path, login
+):
+    login(both_ways.organizer)
     _publish(client, both_ways.event.id)
     reader, slug = app.test_client(), both_ways.event.slug
 
@@ -208,8 +205,8 @@ def test_plain_text_marks_written_answers_and_an_import_keeps_them(app, client, 
     assert second.splitlines()[first:] == lines[first:], "a second round trip changes nothing"
 
 
-def test_a_document_published_before_the_distinction_still_renders(app, client, both_ways, db_session):
-    _sign_in(client, both_ways)
+def test_a_document_published_before_the_distinction_still_renders(app, client, both_ways, db_session, login):
+    login(both_ways.organizer)
     _publish(client, both_ways.event.id)
     version = db_session.scalar(
         select(TranscriptVersion).where(TranscriptVersion.event_id == both_ways.event.id)
@@ -244,11 +241,11 @@ def test_a_document_published_before_the_distinction_still_renders(app, client, 
 
 
 def test_a_korean_events_plain_text_marks_are_korean_and_an_import_keeps_them(
-    app, client, runner, both_ways, tmp_path
+    app, client, runner, both_ways, tmp_path, login
 ):
     with app.app_context(), unit_of_work() as session:
         session.get(Event, both_ways.event.id).language = "ko"
-    _sign_in(client, both_ways)
+    login(both_ways.organizer)
     _publish(client, both_ways.event.id)
     reader, slug = app.test_client(), both_ways.event.slug
     exported = reader.get(f"/archive/{slug}/panelists/kimmy.txt", headers={"Accept-Language": "en"}).get_data(

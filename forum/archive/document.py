@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from forum.archive.language import day
 from forum.publishing.record import delivery_label
@@ -20,13 +18,6 @@ def panelist(content: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 def label(person: dict[str, Any]) -> str:
     return f"{person['name']} ({person['affiliation']})" if person.get("affiliation") else person["name"]
-
-
-def local_start(content: dict[str, Any]) -> datetime:
-    event = content["event"]
-    return datetime.fromisoformat(event["starts_at"].replace("Z", "+00:00")).astimezone(
-        ZoneInfo(event["timezone"])
-    )
 
 
 def date_text(content: dict[str, Any]) -> str:

@@ -44,6 +44,20 @@ def author_room(member: AudienceMember) -> str | None:
     return audience_room(member.event_id, member.token_hash) if member.token_hash else None
 
 
+def announce_to_staff(session: Session, item: AudienceQuestion) -> None:
+    """Tell moderators (only them) what changed about a question the audience sees no differently: a new
+    report, its author blocked or unblocked."""
+    outbox.announce(
+        session,
+        item.event_id,
+        Change.AUDIENCE_QUESTION,
+        {},
+        public=False,
+        staff_data=staff_payload(session, item),
+        moderation=True,
+    )
+
+
 def announce_question(session: Session, item: AudienceQuestion, *, was_visible: bool) -> None:
     """Tell staff about any change; the audience when it concerns what they see; the author always.
 
@@ -244,13 +258,5 @@ def report(
         announce_question(session, item, was_visible=True)
         hidden = True
     else:
-        outbox.announce(
-            session,
-            item.event_id,
-            Change.AUDIENCE_QUESTION,
-            {},
-            public=False,
-            staff_data=staff_payload(session, item),
-            moderation=True,
-        )
+        announce_to_staff(session, item)
     return sent.done(session, {"question_id": item.id, "reported": True, "hidden": hidden})

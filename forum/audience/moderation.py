@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from forum import outbox
 from forum.access import Actor, Capability
-from forum.audience.asking import announce_question, author_room
+from forum.audience.asking import announce_question, announce_to_staff, author_room
 from forum.audience.moderation_log import log_action
-from forum.audience.payloads import audience_settings, staff_payload
+from forum.audience.payloads import audience_settings
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.fields import clean_text
@@ -186,15 +186,7 @@ def block_author(session: Session, actor: Actor, question_id: int, blocked: bool
             AudienceQuestion.status.not_in(GONE_STATUSES),
         )
     ):
-        outbox.announce(
-            session,
-            actor.event_id,
-            Change.AUDIENCE_QUESTION,
-            {},
-            public=False,
-            staff_data=staff_payload(session, own),
-            moderation=True,
-        )
+        announce_to_staff(session, own)
     room = author_room(member)
     if room:
         outbox.notify(session, room, {"type": "blocked", "event_id": actor.event_id, "blocked": blocked})

@@ -17,15 +17,12 @@ from forum.db import get_session
 from forum.events import events, invitations, panel
 from forum.events.routes import bp
 from forum.models import Participant
-from forum.web import public_url_for
+from forum.web import keep_private, public_url_for
 
 
 def _shown_once(page: str) -> Response:
     # A page holding working invitation links: no cache may keep it, no link on it may pass it on.
-    response = make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return keep_private(make_response(page))
 
 
 def invitation_qr(link: str) -> str:

@@ -67,7 +67,3 @@ class Invitation(Base):
     last_used_at: Mapped[datetime | None]
 
     participant: Mapped[Participant] = relationship(back_populates="invitations", lazy="raise")
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -17,10 +17,9 @@ from forum import access
 from forum.archive import comments
 from forum.archive.comments import reason_text
 from forum.audience import moderation
-from forum.boundary import refuse
 from forum.confirm import require_confirmation
 from forum.db import get_session
-from forum.errors import Conflict, DomainError, InvalidInput
+from forum.errors import Conflict, InvalidInput
 from forum.events import events, invitations
 from forum.models import Participant
 from forum.publishing import publishing, review
@@ -183,15 +182,14 @@ def audience_question(event_id: int, question_id: int, op: str) -> Response:
 @login_required
 def publish(event_id: int) -> Response:
     session = get_session()
-    try:
-        version = publishing.publish(session, current_user, event_id, request.form.get("correction_note"))
-    except (InvalidInput, Conflict) as error:
-        refuse()
-        flash(error.message, "error")
-        return _back(event_id, "publish")
-    flash(_("Version %(number)s is published.", number=version.number), "success")
-    return redirect(
-        url_for("archive.record", slug=events.owned_event(session, current_user, event_id).slug), code=303
+    return form_action(
+        lambda: publishing.publish(session, current_user, event_id, request.form.get("correction_note")),
+        done=lambda _name, version: _("Version %(number)s is published.", number=version.number),
+        back=url_for(".editor", event_id=event_id) + "#publish",
+        refusals=(InvalidInput, Conflict),
+        onward=lambda _version: url_for(
+            "archive.record", slug=events.owned_event(session, current_user, event_id).slug
+        ),
     )
 
 
@@ -250,24 +248,17 @@ def panelist_review(token: str) -> Response | str:
     session = get_session()
     person: Participant = invitations.participant_for_token(session, token)
     if request.method == "POST":
-        try:
-            if request.form.get("op") == "approve-all":
-                review.approve(session, person)
-                message = _("All your answers are approved as they now read.")
-            else:
-                # Approving what is in the box: a changed text is saved as a correction first.
-                review.revise_own(session, person, _form_int("contribution_id"), request.form.get("text", ""))
-                message = (
-                    _("Approved.")
-                    if request.form.get("op") == "approve"
-                    else _("Your correction is saved and approved.")
-                )
-        except DomainError as error:
-            refuse()
-            flash(error.message, "error")
+        op = request.form.get("op")
+        if op == "approve-all":
+            call = lambda: review.approve(session, person)  # noqa: E731
+            message = _("All your answers are approved as they now read.")
         else:
-            flash(message, "success")
-        return redirect(url_for(".panelist_review", token=token), code=303)
+            # Approving what is in the box: a changed text is saved as a correction first.
+            call = lambda: review.revise_own(  # noqa: E731
+                session, person, _form_int("contribution_id"), request.form.get("text", "")
+            )
+            message = _("Approved.") if op == "approve" else _("Your correction is saved and approved.")
+        return form_action(call, done=message, back=url_for(".panelist_review", token=token))
     page = review.panelist_page(session, person)
     return render_template(
         "publishing/panelist_review.html",
