@@ -17,6 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
@@ -201,10 +203,29 @@ def app_config(tmp_path) -> dict[str, Any]:
     }
 
 
+class _SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the whole run: every test builds a new app (and Jinja
+    environment), but a template's code depends only on its source, which the cache key covers."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self.code.get(bucket.key + bucket.checksum)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     """The app bound to a fresh, empty database of the current backend."""
     application = create_app({**app_config, "DATABASE_URL": database_url})
+    application.jinja_env.bytecode_cache = _TEMPLATE_CODE
     yield application
     application.extensions["forum.db"].dispose()
 
@@ -219,10 +240,28 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+# Argon2 is slow on purpose (about 0.15 s a verification here); signing in hundreds of times would spend a
+# fifth of the suite on it. In this process the accounts service hashes with the lowest cost Argon2id allows,
+# so sign-in still runs the real algorithm; test_auth checks the production hasher's parameters, and the
+# servers that browser and end-to-end tests start keep them.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PRODUCTION_HASHER: list[PasswordHasher] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    from forum.accounts import accounts
+
+    PRODUCTION_HASHER.append(accounts._hasher)
+    accounts._hasher = QUICK_HASHER
+    yield
+    accounts._hasher = PRODUCTION_HASHER.pop()
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """One Argon2 hash of DEFAULT_PASSWORD, computed once: hashing is slow on purpose."""
-    return PasswordHasher().hash(DEFAULT_PASSWORD)
+    """One Argon2 hash of DEFAULT_PASSWORD, computed once."""
+    return QUICK_HASHER.hash(DEFAULT_PASSWORD)
 
 
 @pytest.fixture

@@ -123,3 +123,19 @@ def test_sign_in_attempts_are_rate_limited_per_network(app, client, make_organiz
     response = client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 422
     assert "Too many sign-in attempts from your network" in response.get_data(as_text=True)
+
+
+def test_the_service_hashes_with_argon2id_at_the_librarys_recommended_cost():
+    """The suite signs in with a low-cost hasher (tests/conftest.py); the one the app uses is not it."""
+    from argon2 import PasswordHasher, Type
+
+    from tests.conftest import PRODUCTION_HASHER
+
+    (production,) = PRODUCTION_HASHER
+    recommended = PasswordHasher()
+    assert production.type is Type.ID
+    assert (production.time_cost, production.memory_cost, production.parallelism) == (
+        recommended.time_cost,
+        recommended.memory_cost,
+        recommended.parallelism,
+    )
