@@ -470,3 +470,36 @@ def test_the_archive_files_an_event_under_the_year_at_its_venue(app, client, mak
     page = client.get("/archive/").get_data(as_text=True)
     assert ">2025</option>" in page and ">2024</option>" not in page
     assert "New Year debate" not in client.get("/archive/?year=twenty").get_data(as_text=True)
+
+
+def test_an_unpublished_record_is_public_nowhere(app, client, held, login, live_client):
+    """Taking a record off the archive also takes the captured transcript off the audience page, the
+    projector's and anonymous sockets' snapshots and every open audience screen; a moderator cannot show it
+    again until the record is published again."""
+    from tests.conftest import act, received
+
+    login(held.organizer)
+    _publish(client, held)
+    reader = app.test_client()
+    assert "Forums for solidarity." in reader.get(f"/e/{held.event.slug}").get_data(as_text=True)
+    watching = live_client({"event": held.event.slug})
+    received(watching, "snapshot")
+
+    client.post(f"/manage/{held.event.id}/record/unpublish", data={"confirmed": "1"})
+
+    assert reader.get(f"/archive/{held.event.slug}").status_code == 404
+    for path in (f"/e/{held.event.slug}", f"/e/{held.event.slug}/projector"):
+        assert "Forums for solidarity." not in reader.get(path).get_data(as_text=True), path
+    feed = [d for d in received(watching, "delta") if d["type"] == "feed"]
+    assert feed and feed[-1]["data"] == {"enabled": False, "items": []}
+    fresh = live_client({"event": held.event.slug})
+    (snapshot,) = received(fresh, "snapshot")
+    assert snapshot["feed"] == [] and "Forums for solidarity." not in json.dumps(snapshot)
+
+    moderator = live_client({"invite": held.tokens["moderator"]})
+    refused = act(moderator, "feed.set", {"enabled": True})
+    assert refused["error"]["code"] == "record_withdrawn"
+    assert "Forums for solidarity." not in json.dumps(received(fresh, "delta"))
+
+    _publish(client, held, note="Back with a correction.")
+    assert act(moderator, "feed.set", {"enabled": True})["ok"]

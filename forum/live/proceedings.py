@@ -20,7 +20,7 @@ from forum.fields import clean_text
 from forum.limits import AGENDA_QUESTION_MAX, CONTRIBUTION_MAX
 from forum.live import floor
 from forum.live.capture import announce_contribution, feed_items
-from forum.live.state import announce_event_status, live_state, require_live
+from forum.live.state import announce_event_status, live_state, record_withdrawn, require_live
 from forum.models import (
     AgendaQuestion,
     Contribution,
@@ -164,6 +164,14 @@ def set_feed(session: Session, actor: Actor, enabled: bool) -> None:
     state = live_state(session, actor.event_id, lock=True)
     if state.feed_enabled == enabled:
         return
+    if enabled and record_withdrawn(session, _event(session, actor)):
+        raise Conflict(
+            _(
+                "This record was taken off the archive, so its transcript stays off audience screens. "
+                "Publish the record again to make it public."
+            ),
+            code="record_withdrawn",
+        )
     state.feed_enabled = enabled
     session.flush()
     items = feed_items(session, actor.event_id) if enabled else []

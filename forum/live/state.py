@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum import outbox, protocol
 from forum.errors import Conflict
-from forum.models import Event, LiveState
+from forum.models import Event, EventStatus, LiveState, TranscriptVersion
 from forum.protocol import Change
 
 
@@ -36,6 +36,17 @@ def announce_event_status(session: Session, event: Event) -> None:
         Change.SESSION,
         {**protocol.session_state(state), "event_status": event.status.value},
         public=True,
+    )
+
+
+def record_withdrawn(session: Session, event: Event) -> bool:
+    """Whether the organizer took a published record off the archive (it has versions but is no longer
+    published). Unpublished means not public anywhere: the audience's transcript feed stays off too."""
+    if event.status == EventStatus.PUBLISHED:
+        return False
+    return (
+        session.scalar(select(TranscriptVersion.id).where(TranscriptVersion.event_id == event.id).limit(1))
+        is not None
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum import protocol
+from forum.access import organizer_actor
 from forum.archive import search
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
@@ -18,6 +19,7 @@ from forum.events.events import owned_event
 from forum.fields import clean_text, is_slug
 from forum.i18n import in_language
 from forum.limits import CORRECTION_NOTE_MAX
+from forum.live import proceedings
 from forum.live.state import announce_event_status
 from forum.models import (
     PUBLISHABLE_STATUSES,
@@ -185,6 +187,9 @@ def unpublish(session: Session, organizer: Organizer, event_id: int) -> None:
     search.remove_entries(session, event.id)
     session.flush()
     announce_event_status(session, event)
+    # Unpublished means not public anywhere: the live transcript leaves audience screens too (and the
+    # moderator cannot show it again until the record is published again).
+    proceedings.set_feed(session, organizer_actor(organizer, event), False)
 
 
 @dataclass
