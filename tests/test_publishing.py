@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import jsonschema
 import markdown
@@ -503,3 +504,129 @@ def test_an_unpublished_record_is_public_nowhere(app, client, held, login, live_
 
     _publish(client, held, note="Back with a correction.")
     assert act(moderator, "feed.set", {"enabled": True})["ok"]
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "<img src=x onerror=alert(1)>",
+    "![x](javascript:alert(2))",
+    "<javascript:alert(3)>",
+    "&#x3C;script&#x3E;alert(4)&#x3C;/script&#x3E;",
+    "a | b | c",
+    "# heading\n\n- list\n\n> quote\n\n```\nfence\n```",
+    "1) ordered\n2. items",
+    "*strong* _em_ `code` ~~gone~~ [ref]: javascript:alert(5)",
+    '<a href="javascript:alert(6)">x</a>',
+    "<svg onload=alert(7)>",
+]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _hostile(content):
+    """Every piece of people's text in a record document replaced with a hostile string."""
+    keep = {
+        "anchor",
+        "slug",
+        "language",
+        "timezone",
+        "starts_at",
+        "ends_at",
+        "published_at",
+        "phase",
+        "delivery",
+        "kind",
+        "source",
+        "key",
+        "status",
+        "website",
+        "url",
+        "id",
+        "speaker",
+        "version",
+    }
+    counter = [0]
+
+    def walk(value, key=None):
+        if isinstance(value, dict):
+            return {k: (v if k in keep else walk(v, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if isinstance(value, str):
+            counter[0] += 1
+            return HOSTILE[counter[0] % len(HOSTILE)]
+        return value
+
+    return walk(content)
+
+
+def test_markdown_exports_render_every_hostile_text_inert(app, held):
+    """Titles, names, hosts, venues, questions, answers, audience questions and poll labels full of markup:
+    rendered by markdown-it (CommonMark with GitHub's tables, autolinks and raw HTML on, and no link
+    validation, like the most permissive renderers), no element or attribute comes from people's text,
+    and the poll table keeps its four columns."""
+    from markdown_it import MarkdownIt
+
+    from forum.archive import formats
+    from forum.publishing.record import build_record
+
+    with app.app_context(), unit_of_work() as session:
+        content = _hostile(build_record(session, held.event.id))
+        content["version"] = {
+            "number": 2,
+            "published_at": "2024-11-23T05:00:00.000Z",
+            "correction_note": HOSTILE[0],
+            "previous_versions": [],
+        }
+        documents = [formats.markdown_full(content)]
+        documents += [formats.markdown_panelist(content, p["key"]) for p in content["panelists"]]
+    renderer = MarkdownIt("gfm-like")
+    renderer.validateLink = lambda url: True
+    for document in documents:
+        parsed = _Tags()
+        parsed.feed(renderer.render(document))
+        tags = {tag for tag, _attrs in parsed.tags}
+        assert tags <= {
+            "h1",
+            "h2",
+            "h3",
+            "p",
+            "em",
+            "strong",
+            "ul",
+            "li",
+            "a",
+            "blockquote",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "br",
+        }, tags
+        for tag, attrs in parsed.tags:
+            names = {name for name, _value in attrs}
+            assert names <= {"id", "href", "style"}, (tag, attrs)
+            assert all("javascript" not in (value or "") for _name, value in attrs), (tag, attrs)
+            if tag == "a":
+                assert names == {"id"} or dict(attrs)["href"].startswith("http"), attrs
+        if document is documents[0]:
+            text = "".join(parsed.text)
+            bare = "".join(text.split())  # paragraphs stay paragraphs; compare without the white space
+            missing = [h for h in HOSTILE if "".join(h.split()) not in bare]
+            assert missing == [], "people's text reads as they wrote it"
+    table_rows = [line for line in documents[0].splitlines() if line.startswith("| ")]
+    assert table_rows and all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in table_rows), table_rows

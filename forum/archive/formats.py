@@ -9,7 +9,10 @@ each export function renders inside ``in_language(event language)``.
 from __future__ import annotations
 
 import functools
+import html
 import json
+import re
+import string
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -226,13 +229,38 @@ def text_panelist(content: dict[str, Any], key: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# CommonMark lets every ASCII punctuation character be escaped with a backslash, and an escaped character is
+# always literal text: no emphasis, link, image, autolink, raw HTML, entity, code span or table cell border
+# can start from it. People's text is escaped that way (angle brackets and ampersands as entities), except
+# for the few marks that can never begin markup in the middle of a line ("(" only opens a link after "]",
+# "!" an image before "["), kept so the raw file stays readable. Each text is also put on one line, so a field can never begin a block (a heading, a list, a
+# quote, a fence) of its own.
+_MD_READABLE = frozenset(".,?!'\";:/%-()")
+_MD_ESCAPES = {ord(c): "\\" + c for c in string.punctuation if c not in _MD_READABLE} | {
+    # Angle brackets and ampersands as entities instead: every Markdown flavour reads those, also the ones
+    # (such as Python-Markdown) that take a backslash before "<" literally and HTML after it.
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord("&"): "&amp;",
+}
+# ...but at the start of a line "-", "1." and "1)" begin a list item.
+_MD_LIST_MARK = re.compile(r"^(\d*)([-.)])")
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("#", "\\#")
+    """People's text as inert Markdown: it renders as exactly these characters in any CommonMark or
+    GitHub-flavoured renderer."""
+    one_line = " ".join(text.split())
+    return _MD_LIST_MARK.sub(r"\1\\\2", one_line.translate(_MD_ESCAPES))
+
+
+def _md_anchor(anchor: str) -> str:
+    return f'<a id="{html.escape(anchor, quote=True)}"></a>'
 
 
 def _md_header(content: dict[str, Any], title_suffix: str = "") -> list[str]:
     event = content["event"]
-    where = f" · {event['venue']}" if event.get("venue") else ""
+    where = f" · {_md_escape(event['venue'])}" if event.get("venue") else ""
     hosted = _("Hosted by %(host)s", host=_md_escape(content["host"]["name"]))
     lines = [
         f"# {_md_escape(event['title'])}{title_suffix}",
@@ -271,7 +299,7 @@ def markdown_full(content: dict[str, Any]) -> str:
     lines = _md_header(content)
     for question in content["questions"]:
         lines += [
-            f'<a id="{question["anchor"]}"></a>',
+            _md_anchor(question["anchor"]),
             "",
             f"## {question['number']}. {_md_escape(question['text'])}",
             "",
@@ -289,7 +317,7 @@ def markdown_full(content: dict[str, Any]) -> str:
             delivered = f" *({shown})*" if shown else ""
             approved = f" *({_('approved by the speaker')})*" if item["approved_by_speaker"] else ""
             lines += [
-                f'<a id="{item["anchor"]}"></a>',
+                _md_anchor(item["anchor"]),
                 "",
                 f"**{_md_escape(name)}**{delivered}{approved}",
                 "",
@@ -349,7 +377,7 @@ def markdown_panelist(content: dict[str, Any], key: str) -> str:
         if not items:
             continue
         lines += [
-            f'<a id="{items[0]["anchor"]}"></a>',
+            _md_anchor(items[0]["anchor"]),
             "",
             f"## {question['number']}. {_md_escape(question['text'])}",
             "",
