@@ -22,6 +22,7 @@ DEFAULT_RATE_LIMITS = {
     "comment": "5/minute",
     "network": "300/minute",  # all audience actions from one network address together
     "signin": "20/hour",  # sign-in attempts per network address
+    "join": "20/minute",  # wrong join codes per network address (right ones never count)
 }
 
 

@@ -24,6 +24,7 @@ FRIENDLY = {
     "comment": _l("You are commenting faster than readers can follow."),
     "network": _l("Many requests are coming from your network right now."),
     "signin": _l("Too many sign-in attempts from your network."),
+    "join": _l("Many wrong event codes were tried from your network."),
 }
 
 
@@ -43,6 +44,16 @@ class RateLimits:
         item = self.items[name]
         if self.limiter.hit(item, "forum", name, key):
             return
+        self._refuse(name, key)
+
+    def ensure_room(self, name: str, key: str) -> None:
+        """Refuse, without counting, while limit ``name`` is already reached for ``key`` (for limits that
+        count only failures: the next attempt is refused even if it would succeed)."""
+        if not self.limiter.test(self.items[name], "forum", name, key):
+            self._refuse(name, key)
+
+    def _refuse(self, name: str, key: str) -> None:
+        item = self.items[name]
         reset_at, _remaining = self.limiter.get_window_stats(item, "forum", name, key)
         wait = max(1, math.ceil(reset_at - time.time()))
         raise RateLimited(
@@ -68,3 +79,9 @@ def enforce(name: str, key: str | None) -> None:
     """Apply limit ``name`` to ``key``; nothing to count without a key."""
     if key:
         current_limits().hit(name, key)
+
+
+def ensure_room(name: str, key: str | None) -> None:
+    """Refuse while limit ``name`` is reached for ``key``, without counting this attempt."""
+    if key:
+        current_limits().ensure_room(name, key)

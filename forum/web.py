@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from forum import limits
-from forum.access import TOKEN_COOKIE, new_token, token_hash
+from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
 from forum.boundary import refuse
 from forum.errors import DomainError, PermissionDenied
 
@@ -78,6 +78,11 @@ def _token_prefixes(app: Flask) -> tuple[str, ...]:
             {rule.split("<token>")[0] for rule in rules}
         )
     return prefixes
+
+
+def request_network_key() -> str | None:
+    """This request's network address as the rate limits count it (a keyed, daily-rotated hash)."""
+    return network_key(current_app.config["SECRET_KEY"], request.remote_addr)
 
 
 def keep_private(response: Response) -> Response:

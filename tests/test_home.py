@@ -203,3 +203,29 @@ def test_a_live_event_leaves_upcoming_for_live_now(client, make_live_event, star
     page = client.get("/").get_data(as_text=True)
     assert "About to start" in _section(page, "live-now")
     assert "About to start" not in _section(page, "upcoming")
+
+
+@pytest.mark.parametrize("door", ["/j/{code}", "/join?code={code}"])
+def test_join_codes_cannot_be_guessed_one_after_another(app, make_live_event, door):
+    """Wrong codes count against the network (both doors share one limit); once it is reached even the
+    right code waits, with a 429 and Retry-After. Right codes never count: a whole room joins from one
+    address."""
+    import limits
+
+    live = make_live_event()
+    app.extensions["forum.rate_limits"].items["join"] = limits.parse("5/minute")
+    room = app.test_client()
+    for _ in range(12):
+        assert (
+            room.get(door.format(code=live.event.join_code))
+            .headers["Location"]
+            .endswith(f"/e/{live.event.slug}")
+        )
+    guesser = app.test_client()
+    for n in range(5):
+        assert guesser.get(door.format(code=f"ZZZZZ{n}")).status_code == 303
+    refused = guesser.get(door.format(code=live.event.join_code))
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "wrong event codes" in refused.get_data(as_text=True)
+    other_door = "/join?code={code}" if door.startswith("/j/") else "/j/{code}"
+    assert guesser.get(other_door.format(code="ZZZZZ9")).status_code == 429

@@ -10,13 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from forum.access import network_key
 from forum.accounts import accounts
 from forum.accounts.forms import SignInForm, SignUpForm
 from forum.db import get_session
 from forum.extensions import login_manager
 from forum.models import Organizer
-from forum.web import form_page
+from forum.web import form_page, request_network_key
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
 
@@ -84,7 +83,7 @@ def sign_in() -> Response | tuple[str, int]:
             get_session(),
             email=form.email.data,
             password=form.password.data,
-            network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+            network_key=request_network_key(),
         ),
         signed_in,
     )

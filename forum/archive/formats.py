@@ -233,8 +233,8 @@ def text_panelist(content: dict[str, Any], key: str) -> str:
 # always literal text: no emphasis, link, image, autolink, raw HTML, entity, code span or table cell border
 # can start from it. People's text is escaped that way (angle brackets and ampersands as entities), except
 # for the few marks that can never begin markup in the middle of a line ("(" only opens a link after "]",
-# "!" an image before "["), kept so the raw file stays readable. Each text is also put on one line, so a field can never begin a block (a heading, a list, a
-# quote, a fence) of its own.
+# "!" an image before "["), kept so the raw file stays readable. Each text is also put on one line, so a
+# field can never begin a block (a heading, a list, a quote, a fence) of its own.
 _MD_READABLE = frozenset(".,?!'\";:/%-()")
 _MD_ESCAPES = {ord(c): "\\" + c for c in string.punctuation if c not in _MD_READABLE} | {
     # Angle brackets and ampersands as entities instead: every Markdown flavour reads those, also the ones

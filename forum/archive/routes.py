@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from forum.access import Actor, audience_actor, network_key, token_hash
+from forum.access import Actor, audience_actor, token_hash
 from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
@@ -19,7 +19,7 @@ from forum.i18n import in_language
 from forum.models import Event, EventStatus, TranscriptVersion
 from forum.publishing import publishing
 from forum.publishing.record import delivery_label
-from forum.web import audience_token, form_action
+from forum.web import audience_token, form_action, request_network_key
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 # `speaking(code)` and the record's date filters, for every template that shows a record (the organizer's
@@ -185,7 +185,7 @@ def _reader(event: Event) -> Actor:
     return audience_actor(
         event,
         token_hash(audience_token()),
-        network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+        request_network_key(),
     )
 
 

@@ -3,18 +3,18 @@ the audience's questions and polls. Audience actions also work as plain form pos
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forum.access import Actor, audience_actor, network_key, token_hash
+from forum.access import Actor, audience_actor, token_hash
 from forum.db import get_session
 from forum.events import events
 from forum.live import actions, regions, snapshots
 from forum.live.messages import done_message
 from forum.models import Event
-from forum.web import audience_token, form_action
+from forum.web import audience_token, form_action, request_network_key
 
 bp = Blueprint("audience", __name__)
 
@@ -23,7 +23,7 @@ def _actor(event: Event) -> Actor:
     return audience_actor(
         event,
         token_hash(audience_token()),
-        network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+        request_network_key(),
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forum import rate_limits
 from forum.access import Actor, audience_actor, organizer_actor, participant_actor
 from forum.errors import InvalidInput, NotFound, PermissionDenied
 from forum.events import invitations
@@ -37,6 +38,20 @@ def event_by_slug_or_code(
             return None
         return session.scalar(select(Event).where(func.upper(Event.join_code) == normalised))
     return None
+
+
+def event_for_code(session: Session, code: str, network_key: str | None) -> Event | None:
+    """The public event a join code names, or None. Wrong codes count against the caller's network (the
+    "join" limit), and once too many were tried every attempt from there waits, so codes cannot be guessed
+    one after another; right ones never count, because a whole room may join from one address."""
+    if not code.strip():
+        return None
+    rate_limits.ensure_room("join", network_key)
+    event = event_by_slug_or_code(session, code=code)
+    if event is None or not event.visible_to():
+        rate_limits.enforce("join", network_key)
+        return None
+    return event
 
 
 def resolve_actor(

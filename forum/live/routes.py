@@ -20,7 +20,7 @@ from forum.live import actions, admission, regions, snapshots
 from forum.live.messages import ask_first, done_message
 from forum.live.qr import qr_svg_data_uri
 from forum.models import Event
-from forum.web import form_action, public_url_for
+from forum.web import form_action, public_url_for, request_network_key
 
 bp = Blueprint("live", __name__)
 
@@ -120,8 +120,8 @@ def projector(slug: str) -> str:
 def join() -> Response:
     """Where the home page's join-code form goes: on to the event, or back with a clear message."""
     code = request.args.get("code", "")
-    event = admission.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
-    if event is None or event.status.value == "draft":
+    event = admission.event_for_code(get_session(), code, request_network_key())
+    if event is None:
         message = (
             _("Type the code shown on the screen in the room.")
             if not code.strip()

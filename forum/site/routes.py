@@ -15,6 +15,7 @@ from forum import i18n
 from forum.db import get_session, utcnow
 from forum.events import events
 from forum.live import admission
+from forum.web import request_network_key
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ def home() -> str:
 @bp.get("/j/<path:code>")
 def short_join(code: str) -> Response:
     """The projector's short link (``/j/K7M2QX``): on to the event, or to the join box with a message."""
-    event = admission.event_by_slug_or_code(get_session(), code=code) if code.strip() else None
-    if event is None or not event.visible_to():
+    event = admission.event_for_code(get_session(), code, request_network_key())
+    if event is None:
         shown = code.strip()[:12]
         if shown:
             flash(
