@@ -66,6 +66,7 @@ class Actor:
     role: Role
     participant_id: int | None = None
     organizer_id: int | None = None
+    organizer_session: int | None = None  # the session version the organizer signed in with, checked again
     label: str = "audience"
     invitation_id: int | None = None  # the link an invited person joined with, checked again on every action
     audience_token_hash: str | None = None  # the browser's identity, hashed (audience and readers)
@@ -89,7 +90,11 @@ class Actor:
 
 def organizer_actor(organizer: Organizer, event: Event) -> Actor:
     return Actor(
-        event_id=event.id, role=Role.ORGANIZER, organizer_id=organizer.id, label=organizer.display_name
+        event_id=event.id,
+        role=Role.ORGANIZER,
+        organizer_id=organizer.id,
+        organizer_session=organizer.session_version,
+        label=organizer.display_name,
     )
 
 

@@ -21,7 +21,8 @@ DEFAULT_RATE_LIMITS = {
     "poll_vote": "20/minute",
     "comment": "5/minute",
     "network": "300/minute",  # all audience actions from one network address together
-    "signin": "20/hour",  # sign-in attempts per network address
+    "signin": "20/hour",  # failed sign-ins per network address
+    "signin_account": "10/hour",  # failed sign-ins per account, from anywhere
     "join": "20/minute",  # wrong join codes per network address (right ones never count)
 }
 
@@ -154,6 +155,7 @@ class Settings:
             "AUDIENCE_RETENTION_DAYS": self.retention_days,
             "PROXY_COUNT": self.proxy_count,
             "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SECURE": bool(self.public_url and self.public_url.startswith("https://")),
             "SESSION_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": None,
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

@@ -17,10 +17,17 @@ RESERVED_SLUGS = frozenset({"search", "new"})
 _SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 _NON_SLUG_CHARS = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters no text of ours may hold: control characters (tab and line breaks aside), lone surrogates (they
+# cannot be stored as UTF-8) and the noncharacters XML 1.0 forbids (one in a title would break the feed).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 ID_MAX = 2**31 - 1  # the database's INTEGER
 _Default = TypeVar("_Default")
+
+
+def without_forbidden_characters(text: str) -> str:
+    """``text`` without the characters :func:`clean_text` keeps out (for output made from older data)."""
+    return _CONTROL.sub("", text)
 
 
 def clean_text(

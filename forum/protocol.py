@@ -100,6 +100,11 @@ def room(event_id: int, stream: Stream) -> str:
     return f"event:{event_id}:{stream.value}"
 
 
+def organizer_room(organizer_id: int) -> str:
+    """The room of every live connection an organizer opened while signed in."""
+    return f"organizer:{organizer_id}"
+
+
 def participant_room(participant_id: int) -> str:
     """The room of every connection made with one participant's invitation."""
     return f"participant:{participant_id}"

@@ -24,6 +24,7 @@ FRIENDLY = {
     "comment": _l("You are commenting faster than readers can follow."),
     "network": _l("Many requests are coming from your network right now."),
     "signin": _l("Too many sign-in attempts from your network."),
+    "signin_account": _l("Too many failed sign-ins to this account."),
     "join": _l("Many wrong event codes were tried from your network."),
 }
 

@@ -6,7 +6,20 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +30,7 @@ from werkzeug.routing import IntegerConverter
 from forum import limits
 from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
 from forum.boundary import refuse
-from forum.errors import DomainError, PermissionDenied
+from forum.errors import DomainError, PermissionDenied, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +131,10 @@ def form_page(
     save: Callable[[], Any],
     then: Callable[[Any], Response],
     **context: Any,
-) -> Response | tuple[str, int]:
+) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """A form page: the form, or on a valid submission the service call ``save``. A refusal is shown on the
-    form (422, or 403 when the person may not do this at all; the boundary rolls back either way); a
+    form (422; 403 when the person may not do this at all; 429 with Retry-After when they must wait; the
+    boundary rolls back either way); a
     success goes on with ``then(result)`` (a message, a redirect).
     """
     refusal: DomainError | None = None
@@ -133,6 +147,8 @@ def form_page(
         else:
             return then(result)
     page, status = render_form(template, form, **context)
+    if isinstance(refusal, RateLimited):
+        return page, 429, {"Retry-After": str(refusal.retry_after)}
     return page, 403 if isinstance(refusal, PermissionDenied) else status
 
 
@@ -182,6 +198,19 @@ def audience_token() -> str:
     return token
 
 
+def cookies_secure() -> bool:
+    """Whether cookies carry ``Secure``: on every request that came over HTTPS (directly, or through the
+    proxies FORUM_PROXY_COUNT trusts), and always when FORUM_PUBLIC_URL is an https address."""
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, marked ``Secure`` by the same rule as every other cookie here."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookies_secure() if has_request_context() else bool(app.config.get("SESSION_COOKIE_SECURE"))
+
+
 def keep_audience_token(response: Response) -> Response:
     token = g.pop("new_audience_token", None)
     if token:
@@ -191,12 +220,13 @@ def keep_audience_token(response: Response) -> Response:
             max_age=TOKEN_MAX_AGE,
             httponly=True,
             samesite="Lax",
-            secure=request.is_secure,
+            secure=cookies_secure(),
         )
     return response
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = _SessionCookies()
     app.after_request(keep_audience_token)
     app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(duration_filter, "duration")
@@ -240,6 +270,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
+        if request.is_secure:  # browsers that came over HTTPS once never try plain HTTP here again
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith(_token_prefixes(app)):
             keep_private(response)  # every address that holds a secret link, whichever feature serves it
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

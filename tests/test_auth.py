@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
-from forum.models import Organizer
+from forum.boundary import unit_of_work
+from forum.errors import PermissionDenied
+from forum.models import Event, Organizer
 from tests.conftest import DEFAULT_PASSWORD
 
 
@@ -121,8 +125,33 @@ def test_sign_in_attempts_are_rate_limited_per_network(app, client, make_organiz
             == 422
         )
     response = client.post("/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 422
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
     assert "Too many sign-in attempts from your network" in response.get_data(as_text=True)
+
+
+def test_failed_sign_ins_to_one_account_slow_down_from_any_address_but_never_lock_an_office(
+    app, make_organizer
+):
+    """Guesses at one account from ever-new addresses meet the per-account limit; other people behind the
+    same addresses still sign in, and right passwords never count against an address."""
+    import limits
+
+    target, colleague = make_organizer(), make_organizer()
+    app.extensions["forum.rate_limits"].items["signin_account"] = limits.parse("3/minute")
+    app.extensions["forum.rate_limits"].items["signin"] = limits.parse("4/minute")
+
+    def attempt(address: str, email: str, password: str):
+        return app.test_client().post(
+            "/auth/signin", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+        )
+
+    for n in range(3):
+        assert attempt(f"10.0.0.{n}", target.email, "wrong guess!").status_code == 422
+    refused = attempt("10.0.0.99", target.email, DEFAULT_PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Too many failed sign-ins to this account" in refused.get_data(as_text=True)
+    for _ in range(6):  # an office behind one address: successes do not count against it
+        assert attempt("10.0.0.1", colleague.email, DEFAULT_PASSWORD).status_code == 302
 
 
 def test_the_service_hashes_with_argon2id_at_the_librarys_recommended_cost():
@@ -139,3 +168,92 @@ def test_the_service_hashes_with_argon2id_at_the_librarys_recommended_cost():
         recommended.memory_cost,
         recommended.parallelism,
     )
+
+
+def _copy_of(client) -> Any:
+    """Another browser holding a copy of ``client``'s session cookie (as an attacker who stole it would)."""
+    stolen = client.application.test_client()
+    stolen.set_cookie("session", client.get_cookie("session").value)
+    return stolen
+
+
+def test_signing_out_ends_every_session_and_live_connection(app, client, make_live_event, live_client, login):
+    """After sign-out a copied session cookie opens nothing, and the organizer's open live connection is
+    closed (on this process) and refused any further action (on any process: checked on each action)."""
+    from tests.conftest import act
+
+    live = make_live_event()
+    login(live.organizer)
+    other_browser = app.test_client()
+    other_browser.post("/auth/signin", data={"email": live.organizer.email, "password": DEFAULT_PASSWORD})
+    stolen = _copy_of(client)
+    assert stolen.get("/manage/").status_code == 200
+    console = live_client({"event": live.event.slug}, flask_client=client)
+    kept = live_client({"event": live.event.slug}, flask_client=_copy_of(client))
+    assert act(kept, "session.start")["ok"]
+
+    assert client.post("/auth/signout").status_code == 302
+
+    for browser in (client, stolen, other_browser):
+        assert browser.get("/manage/").status_code == 302, "sent to sign in"
+    assert not console.is_connected("/live") and not kept.is_connected("/live")
+    reconnected = live_client({"event": live.event.slug}, flask_client=stolen).get_received("/live")
+    assert "moderate" not in reconnected[0]["args"][0]["you"]["capabilities"], "only audience now"
+
+
+def test_an_action_from_a_connection_opened_before_sign_out_is_refused(app, make_live_event, live_client):
+    """The per-action check, which is what holds on another process where the disconnect cannot reach."""
+    from forum.access import organizer_actor
+    from forum.accounts import accounts
+    from forum.live import admission
+
+    live = make_live_event()
+    with app.app_context(), unit_of_work() as session:
+        organizer = session.get(Organizer, live.organizer.id)
+        actor = organizer_actor(organizer, session.get(Event, live.event.id))
+        admission.confirm(session, actor)
+        accounts.end_every_session(session, organizer)
+    with app.app_context(), unit_of_work() as session, pytest.raises(PermissionDenied) as refused:
+        admission.confirm(session, actor)
+    assert refused.value.code == "signed_out"
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(
+    app, client, runner, make_organizer, login
+):
+    organizer = make_organizer()
+    login(organizer)
+    assert client.get("/manage/").status_code == 200
+    result = runner.invoke(
+        args=["forum", "set-password", organizer.email, "--password", "a new long passphrase"]
+    )
+    assert result.exit_code == 0, result.output
+    assert client.get("/manage/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("config", "headers", "secure"),
+    [
+        ({}, {}, False),
+        ({"PROXY_COUNT": 1}, {"X-Forwarded-Proto": "https"}, True),
+        ({"SESSION_COOKIE_SECURE": True}, {}, True),
+    ],
+)
+def test_cookies_are_secure_and_hsts_is_sent_behind_https(
+    app_config, database_url, make_organizer, config, headers, secure
+):
+    from forum import create_app
+
+    organizer = make_organizer()
+    app = create_app({**app_config, **config, "DATABASE_URL": database_url})
+    client = app.test_client()
+    page = client.post(
+        "/auth/signin", data={"email": organizer.email, "password": DEFAULT_PASSWORD}, headers=headers
+    )
+    language = client.get("/language/ko", headers=headers)
+    cookies = page.headers.getlist("Set-Cookie") + language.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} >= {"session", "forum_lang"}, cookies
+    assert all(("; Secure" in c) == secure for c in cookies), cookies
+    over_https = headers.get("X-Forwarded-Proto") == "https"
+    assert ("Strict-Transport-Security" in page.headers) == over_https
+    app.extensions["forum.db"].dispose()

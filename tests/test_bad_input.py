@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from forum.models import AgendaQuestion, Event, HostOrganisation, Participant
+from forum.models import AgendaQuestion, Event, EventStatus, HostOrganisation, Participant, TranscriptVersion
 from tests.conftest import ORGANIZER_ROUTES as ROUTES
 
 NASTY_VALUES = [
@@ -94,3 +94,41 @@ def test_oversized_body_is_refused_cleanly(client, owned):
     event, _, _ = owned
     response = client.post(f"/manage/{event.id}/agenda/new", data={"text": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_text_xml_cannot_carry_never_reaches_the_feed(app, client, owned, db_session):
+    """U+FFFE, U+FFFF and lone surrogates are dropped from whatever people type; text stored before that
+    (written straight into the database here) still cannot break the Atom feed for the whole site."""
+    import xml.etree.ElementTree as ET
+
+    from forum.fields import clean_text
+
+    assert clean_text("Title\ufffe\uffff \ud800here", field="t", label="T", max_length=50) == "Title here"
+    event = db_session.get(Event, owned[0].id)
+    event.title = "Forbidden \ufffe title"
+    event.status = EventStatus.PUBLISHED
+    db_session.add(
+        TranscriptVersion(
+            event_id=event.id,
+            number=1,
+            content={},
+            published_at=event.starts_at,
+            published_by=event.organizer_id,
+        )
+    )
+    db_session.commit()
+    feed = client.get("/archive/feed.atom")
+    assert feed.status_code == 200
+    titles = [e.text for e in ET.fromstring(feed.get_data()).iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Forbidden  title" in titles
+
+
+def test_lone_surrogates_over_the_socket_are_dropped_not_a_server_error(app, make_live_event, live_client):
+    from tests.conftest import act, ask
+
+    live = make_live_event()
+    moderator = live_client({"invite": live.tokens["moderator"]})
+    assert act(moderator, "session.start")["ok"]
+    audience = live_client({"event": live.event.slug, "audience": "s" * 30})
+    answer = ask(audience, "Half a pair \ud83d here", display_name="\udfff")
+    assert answer["ok"], answer

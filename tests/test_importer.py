@@ -249,3 +249,23 @@ def test_a_korean_events_export_imports_back_with_the_same_structure(
     assert again.host == original.host and again.about_host == original.about_host
     assert again.title == event.title and str(again.when) == "2024-11-23"
     assert again.delivery == original.delivery
+
+
+def test_an_imported_answer_keeps_the_length_limit_of_every_other_way_in(
+    runner, make_organizer, tmp_path, db_session
+):
+    """A transcript with one 25,000-character answer is refused as a whole, naming the answer, and stores
+    nothing (the limit elsewhere is 20,000 characters)."""
+    from forum.limits import CONTRIBUTION_MAX
+
+    make_organizer()
+    transcript = tmp_path / "long.txt"
+    transcript.write_text(
+        f"Lee Dana: Welcome.\nKim Ara: {'word ' * ((CONTRIBUTION_MAX // 5) + 1000)}\n", encoding="utf-8"
+    )
+    result = runner.invoke(
+        args=["forum", "import", str(transcript), "--date", "2025-03-05T19:00", "--title", "Long"]
+    )
+    assert result.exit_code != 0
+    assert "Answer 2 is too long" in result.output and "Traceback" not in result.output
+    assert db_session.scalar(select(Event)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from argon2 import PasswordHasher
@@ -10,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum import rate_limits
+from forum import outbox, rate_limits
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, NotAuthenticated
 from forum.fields import clean_text
 from forum.limits import EMAIL_MAX, ORGANIZER_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from forum.models import Organizer
+from forum.protocol import organizer_room
 
 _hasher = PasswordHasher()
 # Deliberately loose: the address only has to be deliverable-looking; we never send mail unasked.
@@ -63,31 +65,59 @@ def register_organizer(session: Session, *, email: str, display_name: str, passw
     return organizer
 
 
+def _account_key(email: str | None) -> str:
+    """The key a sign-in's account is counted under: a hash of the address as typed, normalised loosely, so
+    the rate-limit storage never holds e-mail addresses."""
+    return hashlib.sha256(" ".join((email or "").split()).casefold().encode()).hexdigest()[:32]
+
+
 def authenticate(session: Session, *, email: str, password: str, network_key: str | None = None) -> Organizer:
     """Return the organizer whose credentials match; one vague error for any mismatch.
 
-    Attempts count against the sign-in rate limit of the caller's network address.
+    Failed attempts count against two limits: the caller's network address ("signin") and the account
+    tried ("signin_account"), so guesses spread over many addresses still slow down. Once either is reached,
+    every attempt waits, even a right one; successful sign-ins never count, so a whole office behind one
+    address can still sign in.
     """
-    rate_limits.enforce("signin", network_key)
-    failure = NotAuthenticated(_("That e-mail address and password do not match an account."))
+    account = _account_key(email)
+    rate_limits.ensure_room("signin", network_key)
+    rate_limits.ensure_room("signin_account", account)
     try:
         email = normalise_email(email)
-    except InvalidInput:
-        raise failure from None
-    organizer = session.scalar(select(Organizer).where(Organizer.email == email))
-    stored_hash = organizer.password_hash if organizer else _DUMMY_HASH
-    try:
-        _hasher.verify(stored_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        raise failure from None
-    if organizer is None:
-        raise failure
+        organizer = session.scalar(select(Organizer).where(Organizer.email == email))
+        _hasher.verify(organizer.password_hash if organizer else _DUMMY_HASH, password or "")
+        if organizer is None:
+            raise VerificationError
+    except (InvalidInput, VerificationError, InvalidHashError):
+        rate_limits.enforce("signin", network_key)
+        rate_limits.enforce("signin_account", account)
+        raise NotAuthenticated(_("That e-mail address and password do not match an account.")) from None
     if _hasher.check_needs_rehash(organizer.password_hash):
         organizer.password_hash = _hasher.hash(password)
     organizer.last_login_at = utcnow()
     return organizer
 
 
+def organizer_for_session(session: Session, session_id: str) -> Organizer | None:
+    """The organizer a session cookie names ("<id>.<version>"), unless that session was ended since."""
+    organizer_id, _dot, version = session_id.partition(".")
+    if not (organizer_id.isdigit() and version.isdigit()):
+        return None
+    organizer = session.get(Organizer, int(organizer_id))
+    if organizer is None or organizer.session_version != int(version):
+        return None
+    return organizer
+
+
+def end_every_session(session: Session, organizer: Organizer) -> None:
+    """Sign the organizer out everywhere: every session cookie (copies too) stops working, and their open
+    live connections are closed and refused any further action."""
+    organizer.session_version += 1
+    session.flush()
+    outbox.evict(session, organizer_room(organizer.id))
+
+
 def set_password(session: Session, organizer: Organizer, password: str) -> None:
-    """Replace an organizer's password (used by the CLI)."""
+    """Replace an organizer's password (used by the CLI); every session signed in with the old one ends."""
     organizer.password_hash = _hasher.hash(check_password_rules(password))
+    end_every_session(session, organizer)

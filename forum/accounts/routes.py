@@ -28,9 +28,7 @@ login_manager.localize_callback = str
 
 @login_manager.user_loader
 def load_organizer(user_id: str) -> Organizer | None:
-    if not user_id.isdigit():
-        return None
-    return get_session().get(Organizer, int(user_id))
+    return accounts.organizer_for_session(get_session(), user_id)
 
 
 def _safe_next(target: str | None) -> str:
@@ -92,6 +90,7 @@ def sign_in() -> Response | tuple[str, int]:
 @bp.route("/signout", methods=["POST"])
 @login_required
 def sign_out() -> Response:
+    accounts.end_every_session(get_session(), current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("site.home"))

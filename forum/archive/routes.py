@@ -8,15 +8,15 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from forum.access import Actor, audience_actor, token_hash
 from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import render_pdf
 from forum.db import get_session
+from forum.fields import without_forbidden_characters
 from forum.i18n import in_language
-from forum.models import Event, EventStatus, TranscriptVersion
+from forum.models import Event, TranscriptVersion
 from forum.publishing import publishing
 from forum.publishing.record import delivery_label
 from forum.web import audience_token, form_action, request_network_key
@@ -163,21 +163,12 @@ def search_page() -> str:
 
 @bp.get("/feed.atom")
 def feed() -> Response:
-    session = get_session()
-    rows = session.execute(
-        select(Event, TranscriptVersion)
-        .join(TranscriptVersion, TranscriptVersion.event_id == Event.id)
-        .where(Event.status == EventStatus.PUBLISHED)
-        .order_by(TranscriptVersion.published_at.desc())
-        .limit(50)
-    ).all()
-    latest: dict[int, tuple[Event, TranscriptVersion]] = {}
-    for event, version in rows:
-        latest.setdefault(event.id, (event, version))
-    xml = render_template(
-        "archive/feed.xml", entries=list(latest.values()), updated=rows[0][1].published_at if rows else None
-    )
-    return Response(xml, mimetype="application/atom+xml")
+    entries = publishing.latest_versions(get_session(), limit=50)
+    updated = entries[0][1].published_at if entries else None
+    xml = render_template("archive/feed.xml", entries=entries, updated=updated)
+    # Text stored before input was cleaned of them may still hold characters XML forbids: one would make the
+    # whole feed unreadable, so none leaves here.
+    return Response(without_forbidden_characters(xml), mimetype="application/atom+xml")
 
 
 def _reader(event: Event) -> Actor:

@@ -28,6 +28,8 @@ from forum import i18n
 from forum.errors import InvalidInput
 from forum.events import agenda, events, panel
 from forum.events.contributions import add_revision
+from forum.fields import clean_text
+from forum.limits import CONTRIBUTION_MAX
 from forum.models import Contribution, ContributionKind, ContributionSource, Event, Organizer, ParticipantRole
 from forum.publishing.record import DELIVERY, DELIVERY_LABELS
 
@@ -498,7 +500,15 @@ def create_draft(
             )
             ids[person.name] = added.id
     question_ids = [agenda.add_question(session, organizer, event.id, text).id for text in parsed.questions]
-    for position, (index, name, kind, text) in enumerate(parsed.said, start=1):
+    for position, (index, name, kind, said) in enumerate(parsed.said, start=1):
+        # The limit every other way in holds for imported answers too; the message says which one.
+        text = clean_text(
+            said,
+            field="file",
+            label=gettext("Answer %(number)s", number=position),
+            max_length=CONTRIBUTION_MAX,
+            multiline=True,
+        )
         # A marked answer keeps how it was given; unmarked ones stay "imported" (not known).
         source = _SOURCE_OF.get(parsed.delivery.get(position - 1), ContributionSource.IMPORTED)
         item = Contribution(

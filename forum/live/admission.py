@@ -90,7 +90,16 @@ def resolve_actor(
 
 
 def confirm(session: Session, actor: Actor) -> None:
-    """Refuse an open connection whose invitation was withdrawn, or whose person left or changed role."""
+    """Refuse an open connection whose invitation was withdrawn, or whose person left or changed role, or
+    whose organizer signed out (or changed their password) since it was opened."""
+    if actor.organizer_session is not None:
+        current = session.scalar(select(Organizer.session_version).where(Organizer.id == actor.organizer_id))
+        if current != actor.organizer_session:
+            raise PermissionDenied(
+                _("You signed out, or your password changed, since this page was opened. Sign in again."),
+                code="signed_out",
+            )
+        return
     if actor.invitation_id is None:
         return
     invitation = session.get(Invitation, actor.invitation_id)

@@ -21,7 +21,7 @@ from forum.extensions import socketio
 from forum.live import actions, admission, snapshots
 from forum.live.broadcast import send_snapshot
 from forum.live.messages import done_message
-from forum.protocol import NAMESPACE, Action, audience_room, participant_room, room
+from forum.protocol import NAMESPACE, Action, audience_room, organizer_room, participant_room, room
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def on_connect(auth: Any = None) -> None:
         join_room(room(actor.event_id, actor.stream))
         if actor.participant_id is not None:
             join_room(participant_room(actor.participant_id))
+        if actor.organizer_id is not None:
+            join_room(organizer_room(actor.organizer_id))
         if actor.audience_token_hash is not None:
             join_room(audience_room(actor.event_id, actor.audience_token_hash))
         with unit_of_work() as session:

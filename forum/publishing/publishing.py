@@ -92,6 +92,21 @@ def preview(session: Session, organizer: Organizer, event_id: int) -> Preview:
     return Preview(event, content, number)
 
 
+def latest_versions(session: Session, *, limit: int) -> list[tuple[Event, TranscriptVersion]]:
+    """The published events whose record changed last, each with its latest version, newest first."""
+    rows = session.execute(
+        select(Event, TranscriptVersion)
+        .join(TranscriptVersion, TranscriptVersion.event_id == Event.id)
+        .where(Event.status == EventStatus.PUBLISHED)
+        .order_by(TranscriptVersion.published_at.desc())
+        .limit(limit)
+    ).all()
+    latest: dict[int, tuple[Event, TranscriptVersion]] = {}
+    for event, version in rows:
+        latest.setdefault(event.id, (event, version))
+    return list(latest.values())
+
+
 def search_entries(content: dict[str, Any]) -> list[tuple[str | None, str, str, str]]:
     """The searchable pieces of a record: the event, each question, each answer, each audience question.
 

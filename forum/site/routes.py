@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +15,7 @@ from forum import i18n
 from forum.db import get_session, utcnow
 from forum.events import events
 from forum.live import admission
-from forum.web import request_network_key
+from forum.web import cookies_secure, request_network_key
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def language(code: str) -> Response:
             code,
             max_age=i18n.COOKIE_MAX_AGE,
             samesite="Lax",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            secure=cookies_secure(),
             httponly=True,
         )
     return response
