@@ -77,7 +77,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite connections get WAL, enforced foreign keys and a busy timeout."""
+    """Create an engine; SQLite connections get WAL, enforced foreign keys and a busy timeout. Statement
+    parameters are never shown in errors or logs: they hold token hashes, member and client ids."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
     else:

@@ -132,3 +132,26 @@ def test_lone_surrogates_over_the_socket_are_dropped_not_a_server_error(app, mak
     audience = live_client({"event": live.event.slug, "audience": "s" * 30})
     answer = ask(audience, "Half a pair \ud83d here", display_name="\udfff")
     assert answer["ok"], answer
+
+
+def test_database_errors_never_show_the_values_they_were_given(database_url):
+    """Statement parameters hold token hashes, member and client ids: a failed statement's message (which
+    reaches the logs) shows the SQL but not the values."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from forum.db import make_engine
+
+    engine = make_engine(database_url)
+    secret = "f" * 64
+    try:
+        with engine.begin() as connection, pytest.raises(IntegrityError) as failed:
+            connection.execute(
+                text(
+                    "INSERT INTO organizers (id, email, display_name, password_hash) VALUES (:i, :e, :n, :p)"
+                ),
+                [{"i": 1, "e": secret, "n": "a", "p": "x"}, {"i": 1, "e": secret, "n": "b", "p": "y"}],
+            )
+        assert secret not in str(failed.value) and "hidden" in str(failed.value)
+    finally:
+        engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 import socketio
 
@@ -177,3 +179,26 @@ def test_access_log_keeps_no_addresses_or_tokens(server, live):
     assert "/invite/[token]" in log
     assert live.tokens["kimmy"] not in log
     assert "127.0.0.1 - - [" not in log
+
+
+def test_error_log_keeps_no_addresses_or_tokens_whatever_the_client_sends(server, live):
+    """Malformed request lines (with a token in them) and a TLS hello on the plain port make pywsgi write
+    error lines; none names the client's address or the token."""
+    import socket
+
+    before = len(server.log_path.read_text(errors="replace"))
+    token = live.tokens["kimmy"]
+    for raw in (
+        f"BREW /invite/{token} HTTP/9.9\r\n\r\n".encode(),
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 /invite/"
+        + token.encode()
+        + b"\r\n\r\n",  # binary junk
+    ):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            connection.sendall(raw)
+            assert connection.recv(1024).startswith(b"HTTP/1.1 4")
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as health:  # the server kept serving
+        assert health.status == 200
+    written = server.log_path.read_text(errors="replace")[before:]
+    assert written.strip(), "pywsgi reported the bad requests"
+    assert "127.0.0.1" not in written and token not in written, written
