@@ -6,15 +6,22 @@ across all of them. Keys are member ids and keyed hashes of network addresses, n
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from limits import RateLimitItem, parse, storage, strategies
+from limits.errors import StorageError
 
 from forum.errors import RateLimited
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FRIENDLY = {
     "question": _l("You are sending questions faster than the room can read them."),
@@ -30,32 +37,69 @@ FRIENDLY = {
 
 
 class RateLimits:
-    """The limits of one app, with the storage they count in."""
+    """The limits of one app, with the storage they count in.
+
+    When the shared storage (Redis) cannot be reached, counting goes on in this process instead of failing
+    the action: limits then hold per process rather than across all of them, which is logged once; the
+    shared storage is tried again every few seconds and used as soon as it answers.
+    """
+
+    RETRY_SECONDS = 5.0
 
     def __init__(self, rules: dict[str, str], storage_uri: str) -> None:
         try:
             self.items: dict[str, RateLimitItem] = {name: parse(rule) for name, rule in rules.items()}
         except ValueError as error:
             raise ValueError(f"A FORUM_RATE_* setting is not a rate such as '5/minute': {error}") from error
-        self.storage = storage.storage_from_string(storage_uri)
+        options: dict[str, float] = {}
+        if storage_uri.startswith(("redis", "rediss")):
+            # An outage must not hang the actions that count: give up on Redis within a second.
+            options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+        self.storage = storage.storage_from_string(storage_uri, wrap_exceptions=True, **options)
         self.limiter = strategies.MovingWindowRateLimiter(self.storage)
+        self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.degraded = False
+        self._retry_at = 0.0
+
+    def _counted(self, operation: Callable[[strategies.MovingWindowRateLimiter], T]) -> T:
+        """Run ``operation`` on the shared limiter, or on this process's while the shared one is down."""
+        if not self.degraded or time.monotonic() >= self._retry_at:
+            try:
+                result = operation(self.limiter)
+            except StorageError as error:
+                if not self.degraded:
+                    log.warning(
+                        "rate-limit storage unreachable (%s): counting in this process until it returns",
+                        type(error.storage_error).__name__,
+                    )
+                self.degraded = True
+                self._retry_at = time.monotonic() + self.RETRY_SECONDS
+            else:
+                if self.degraded:
+                    log.warning("rate-limit storage reachable again: counting there")
+                    self.degraded = False
+                return result
+        return operation(self.local)
 
     def hit(self, name: str, key: str) -> None:
         """Count one action; refuse with a friendly message and a wait time once the limit is reached."""
         item = self.items[name]
-        if self.limiter.hit(item, "forum", name, key):
+        if self._counted(lambda limiter: limiter.hit(item, "forum", name, key)):
             return
         self._refuse(name, key)
 
     def ensure_room(self, name: str, key: str) -> None:
         """Refuse, without counting, while limit ``name`` is already reached for ``key`` (for limits that
         count only failures: the next attempt is refused even if it would succeed)."""
-        if not self.limiter.test(self.items[name], "forum", name, key):
+        item = self.items[name]
+        if not self._counted(lambda limiter: limiter.test(item, "forum", name, key)):
             self._refuse(name, key)
 
     def _refuse(self, name: str, key: str) -> None:
         item = self.items[name]
-        reset_at, _remaining = self.limiter.get_window_stats(item, "forum", name, key)
+        reset_at, _remaining = self._counted(
+            lambda limiter: limiter.get_window_stats(item, "forum", name, key)
+        )
         wait = max(1, math.ceil(reset_at - time.time()))
         raise RateLimited(
             ngettext(
@@ -69,7 +113,8 @@ class RateLimits:
 
     def reset(self) -> None:
         """Forget every counter (tests)."""
-        self.storage.reset()
+        self.local.storage.reset()
+        self._counted(lambda limiter: limiter.storage.reset())
 
 
 def current_limits() -> RateLimits:

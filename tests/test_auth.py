@@ -257,3 +257,32 @@ def test_cookies_are_secure_and_hsts_is_sent_behind_https(
     over_https = headers.get("X-Forwarded-Proto") == "https"
     assert ("Strict-Transport-Security" in page.headers) == over_https
     app.extensions["forum.db"].dispose()
+
+
+def test_an_unreachable_rate_limit_store_degrades_to_counting_in_process(
+    app_config, database_url, make_organizer, caplog
+):
+    """Redis gone (a closed port here): signing in still works, limits still hold (in this process), the
+    change is logged once, and nothing answers 500."""
+    import logging
+
+    import limits
+
+    from forum import create_app
+
+    organizer = make_organizer()
+    app = create_app(
+        {**app_config, "DATABASE_URL": database_url, "RATE_LIMIT_STORAGE": "redis://127.0.0.1:1/0"}
+    )
+    app.extensions["forum.rate_limits"].items["signin"] = limits.parse("2/minute")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="forum.rate_limits"):
+        right = {"email": organizer.email, "password": DEFAULT_PASSWORD}
+        assert client.post("/auth/signin", data=right).status_code == 302
+        client.post("/auth/signout")
+        for _ in range(2):
+            assert client.post("/auth/signin", data={**right, "password": "wrong guess!"}).status_code == 422
+        assert client.post("/auth/signin", data=right).status_code == 429
+    unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(unreachable) == 1 and app.extensions["forum.rate_limits"].degraded
+    app.extensions["forum.db"].dispose()
