@@ -246,11 +246,26 @@ def import_command(
 
 @forum_cli.command("export-site")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def export_site_command(directory: Path) -> None:
+@click.option(
+    "--base-url", help="Where the folder will be served (default FORUM_PUBLIC_URL), for absolute links."
+)
+def export_site_command(directory: Path, base_url: str | None) -> None:
     """Write every published record, with its exports and the archive, as static files."""
     from flask import current_app
 
     from forum.archive.static_site import export_site
 
-    written = export_site(current_app._get_current_object(), directory)
+    app = current_app._get_current_object()
+    base_url = (base_url or app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise click.UsageError(
+            "Say where the folder will be served, e.g. --base-url https://archive.example.org: the feed, "
+            "citations and canonical links need an absolute address (or set FORUM_PUBLIC_URL)."
+        )
+    configured = app.config.get("PUBLIC_URL")
+    app.config["PUBLIC_URL"] = base_url
+    try:
+        written = export_site(app, directory)
+    finally:
+        app.config["PUBLIC_URL"] = configured
     click.echo(f"Wrote {written} files to {directory}. Serve the folder with any web server.")

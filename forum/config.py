@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_PORT = 5000
 
@@ -146,6 +147,9 @@ class Settings:
             "MESSAGE_QUEUE": self.message_queue,
             "MESSAGE_QUEUE_CHANNEL": self.message_queue_channel,
             "ALLOWED_ORIGINS": self.allowed_origins,
+            # Absolute links (canonical, citations, the feed, invitations) are built from the Host header
+            # when FORUM_PUBLIC_URL is unset: only the hosts of the allowed origins are accepted.
+            "TRUSTED_HOSTS": sorted({h for h in (urlsplit(o).hostname for o in self.allowed_origins) if h}),
             "HOST": self.host,
             "PORT": self.port,
             "ALLOW_SIGNUP": self.allow_signup,

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from forum import limits
@@ -249,6 +249,11 @@ def init_app(app: Flask) -> None:
             )
         )
 
+    @app.errorhandler(SecurityError)
+    def on_untrusted_host(_error: SecurityError) -> Response:
+        # A Host header this site does not serve: no page can be built (its links would name that host).
+        return Response(_("This site is not served at that address."), status=400, mimetype="text/plain")
+
     @app.errorhandler(HTTPException)
     def on_http_error(error: HTTPException) -> Response:
         status = error.code or 500
@@ -270,6 +275,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
+        if "public" in (response.headers.get("Cache-Control") or "") and (
+            "Set-Cookie" in response.headers or "csrf_token" in g
+        ):
+            # A shared cache would hand this person's cookie or form token to the next reader.
+            response.headers["Cache-Control"] = "private, no-cache"
         if request.is_secure:  # browsers that came over HTTPS once never try plain HTTP here again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith(_token_prefixes(app)):
@@ -280,6 +290,6 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         return response

@@ -395,7 +395,8 @@ def test_panelist_review_and_static_export(app, runner, korean_record, tmp_path)
     assert "내 답변 검토" in korean_review and "내 답변 모두 승인" in korean_review
 
     out = tmp_path / "site"
-    result = runner.invoke(args=["forum", "export-site", str(out)])
+    base = ["--base-url", "https://archive.example.org"]
+    result = runner.invoke(args=["forum", "export-site", str(out), *base])
     assert result.exit_code == 0, result.output
     exported = (out / "archive" / "telegram-ko" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in exported and "내려받기:" in exported and "사회:" in exported

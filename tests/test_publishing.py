@@ -122,10 +122,6 @@ def test_full_flow_review_approve_publish_correct(app, client, held, db_session,
     assert "Corrected Hong Myeong-gyo&#39;s first answer." in current
     first = reader.get(f"/archive/{held.event.slug}/versions/1").get_data(as_text=True)
     assert "플랫폼 규제가 답은 아닙니다." in first and "This is an earlier version." in first
-    assert (
-        reader.get(f"/archive/{held.event.slug}/versions/1").headers["Cache-Control"]
-        == "public, max-age=3600"
-    )
     assert "approved by the speaker" not in re.search(r'id="q1-hong.*?</article>', current, re.S).group(0)
     versions = reader.get(f"/archive/{held.event.slug}/versions").get_data(as_text=True)
     assert "Version 2" in versions and "Version 1" in versions
@@ -352,7 +348,8 @@ def test_demo_record_is_published_by_the_seed(runner, app):
 def test_export_site_writes_a_static_archive(runner, app, tmp_path):
     runner.invoke(args=["forum", "seed"])
     out = tmp_path / "site"
-    result = runner.invoke(args=["forum", "export-site", str(out)])
+    base = ["--base-url", "https://archive.example.org"]
+    result = runner.invoke(args=["forum", "export-site", str(out), *base])
     assert result.exit_code == 0, result.output
     slug = "is-it-okay-to-use-telegram-as-it-is"
     record = (out / "archive" / slug / "index.html").read_text(encoding="utf-8")
@@ -362,6 +359,11 @@ def test_export_site_writes_a_static_archive(runner, app, tmp_path):
     assert (out / "archive" / slug / "panelists" / "kimmy.txt").exists()
     assert (out / "archive" / slug / "versions" / "1" / "index.html").exists()
     assert (out / "archive" / "feed.atom").exists() and (out / "static" / "css" / "forum.css").exists()
+    feed = (out / "archive" / "feed.atom").read_text(encoding="utf-8")
+    assert "https://archive.example.org/archive/" in feed and "localhost" not in feed + record
+    assert f'<link rel="canonical" href="https://archive.example.org/archive/{slug}">' in record
+    refused = runner.invoke(args=["forum", "export-site", str(tmp_path / "other")])
+    assert refused.exit_code != 0 and "--base-url" in refused.output
     assert (
         "search"
         not in (out / "archive" / "index.html").read_text(encoding="utf-8").lower().split("<main")[1][:400]
@@ -630,3 +632,47 @@ def test_markdown_exports_render_every_hostile_text_inert(app, held):
             assert missing == [], "people's text reads as they wrote it"
     table_rows = [line for line in documents[0].splitlines() if line.startswith("| ")]
     assert table_rows and all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in table_rows), table_rows
+
+
+def test_shared_caches_never_keep_one_readers_cookie_or_form_token(app, client, held, login):
+    """A pinned version with nothing personal on it stays cacheable by anyone; the current record, which
+    gives a new reader an identity cookie and a comment form with a token, is cached privately only."""
+    login(held.organizer)
+    _publish(client, held)
+    client.post(f"/manage/{held.event.id}/record/comments", data={"enabled": "true"})
+    reader = app.test_client()
+    pinned = reader.get(f"/archive/{held.event.slug}/versions/1")
+    assert pinned.headers["Cache-Control"] == "public, max-age=3600" and "Set-Cookie" not in pinned.headers
+    current = app.test_client().get(f"/archive/{held.event.slug}")
+    assert 'name="csrf_token"' in current.get_data(as_text=True) or "Set-Cookie" in current.headers
+    assert "public" not in current.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("public_url", "host", "status"),
+    [
+        (None, "localhost", 200),
+        (None, "evil.example", 400),
+        ("https://forum.example.org", "forum.example.org", 200),
+        ("https://forum.example.org", "evil.example", 400),
+    ],
+)
+def test_links_are_never_built_from_a_host_the_site_does_not_serve(
+    app_config, database_url, public_url, host, status
+):
+    """Canonical links, citations and the feed are absolute: a request naming another host is refused
+    instead of being answered (and cached) with links to it."""
+    from forum import create_app
+
+    config = {**app_config, "DATABASE_URL": database_url}
+    if public_url:
+        config["PUBLIC_URL"] = public_url
+        config["ALLOWED_ORIGINS"] = [public_url]
+        config["TRUSTED_HOSTS"] = ["forum.example.org"]
+    app = create_app(config)
+    response = app.test_client().get("/archive/feed.atom", headers={"Host": host})
+    assert response.status_code == status
+    assert "evil.example" not in response.get_data(as_text=True)
+    csp = response.headers["Content-Security-Policy"]
+    assert "connect-src 'self';" in csp and "ws:" not in csp
+    app.extensions["forum.db"].dispose()
