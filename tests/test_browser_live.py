@@ -762,3 +762,32 @@ def test_a_double_tap_sends_once_and_a_new_question_alerts_the_moderator(server,
     )
     assert moderator.wait_until(lambda state: len(state["questions"]) == 1)
     moderator.close()
+
+
+def test_a_delta_that_overtakes_the_one_before_it_waits_instead_of_a_resync(server, new_page):
+    """With several processes a later change can arrive first. The client holds it briefly: when the
+    missing one follows, both apply in order without a new snapshot; when it never comes, the client asks
+    for one (once) after GAP_WAIT_MS."""
+    page = new_page()
+    page.goto(f"{server.url}/")
+    outcome = page.evaluate(
+        """async () => {
+            const { LiveClient, GAP_WAIT_MS } = await import("/static/js/live/client.js");
+            const client = new LiveClient({ event: "x", onState: () => {} });
+            const syncs = [];
+            client.act = (name) => { syncs.push(name); return new Promise(() => {}); };
+            client.applySnapshot({ seq: 0, server_time: new Date().toISOString(), event: { id: 1 },
+                                   projector_keep: null });
+            const keep = (seq, value) => client.receive({ seq, type: "projector", data: { keep: value } });
+            keep(2, true);  // overtook seq 1
+            const heldBack = client.seq;
+            keep(1, false);
+            const caughtUp = [client.seq, client.state.projector_keep, syncs.length];
+            keep(4, false);  // seq 3 never comes
+            await new Promise((done) => setTimeout(done, GAP_WAIT_MS + 300));
+            return { heldBack, caughtUp, syncs, seq: client.seq };
+        }"""
+    )
+    assert outcome["heldBack"] == 0, "a delta that skips a number is not applied at once"
+    assert outcome["caughtUp"] == [2, True, 0], "applied in order when the missing one came, no resync"
+    assert outcome["syncs"] == ["sync"], "a gap that stays is resolved by one fresh snapshot"

@@ -4,6 +4,10 @@ import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 
 export const NAMESPACE = "/live";
 const ACK_TIMEOUT_MS = 10000;
+// With several server processes a later change can arrive before the one just before it (each process
+// emits what it committed). A delta that skips a number waits this long for the missing one before the
+// client gives up and asks for a fresh snapshot (docs/realtime.md, "Order").
+export const GAP_WAIT_MS = 500;
 
 // Apply one delta to a state object. Every delta *sets* a value, so applying it twice is harmless.
 export function applyDelta(state, delta) {
@@ -121,6 +125,8 @@ export class LiveClient {
     this.seq = 0;
     this.clockOffset = 0;
     this.buffer = [];
+    this.early = new Map(); // deltas that came before the one they follow, by sequence number
+    this.gapTimer = null;
     this.syncing = false;
     this.awaitingSnapshot = true;
   }
@@ -157,8 +163,10 @@ export class LiveClient {
     this.clockOffset = Date.parse(snapshot.server_time) - Date.now();
     this.syncing = false;
     this.awaitingSnapshot = false;
-    const waiting = this.buffer;
+    this.stopWaiting();
+    const waiting = this.buffer.concat(Array.from(this.early.values()));
     this.buffer = [];
+    this.early.clear();
     waiting.sort((a, b) => a.seq - b.seq).forEach((delta) => this.receive(delta, false));
     this.onState(this.state);
   }
@@ -170,13 +178,34 @@ export class LiveClient {
     }
     if (delta.seq <= this.seq) return; // already part of what we show
     if (delta.seq > this.seq + 1) {
-      this.buffer.push(delta);
-      this.resync();
+      this.early.set(delta.seq, delta);
+      if (!this.gapTimer) this.gapTimer = setTimeout(() => this.gapStayed(), GAP_WAIT_MS);
       return;
     }
     applyDelta(this.state, delta);
     this.seq = delta.seq;
+    // The missing one came: apply what waited for it, in order.
+    while (this.early.has(this.seq + 1)) {
+      const next = this.early.get(this.seq + 1);
+      this.early.delete(next.seq);
+      applyDelta(this.state, next);
+      this.seq = next.seq;
+    }
+    if (this.early.size === 0) this.stopWaiting();
     if (render) this.onState(this.state);
+  }
+
+  gapStayed() {
+    this.gapTimer = null;
+    if (this.early.size === 0) return;
+    this.buffer.push(...this.early.values());
+    this.early.clear();
+    this.resync();
+  }
+
+  stopWaiting() {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
   }
 
   resync() {
