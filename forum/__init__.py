@@ -38,7 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from forum import boundary, cli, i18n, web
     from forum.extensions import csrf, login_manager, socketio
-    from forum.live import broadcast, handlers, regions  # noqa: F401 - handlers register on import
+    from forum.live import broadcast, handlers, regions, wire_json  # noqa: F401 - handlers register on import
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "debate-forum"),
         manage_session=False,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        json=wire_json,
     )
     from forum.live.coalescer import TallyCoalescer
     from forum.rate_limits import RateLimits

@@ -155,3 +155,16 @@ def test_database_errors_never_show_the_values_they_were_given(database_url):
         assert secret not in str(failed.value) and "hidden" in str(failed.value)
     finally:
         engine.dispose()
+
+
+def test_a_payload_nested_a_thousand_deep_gets_a_clear_refusal(app, make_live_event, live_client):
+    """JSON too deep for the decoder is answered like any other malformed payload, not left without ack."""
+    live = make_live_event()
+    audience = live_client({"event": live.event.slug, "audience": "d" * 30})
+    audience.get_received("/live")
+    packet = '2/live,7["audience.ask",' + "[" * 5000 + "]" * 5000 + "]"
+    audience.socketio.server._handle_eio_message(audience.eio_sid, packet)
+    ack = audience.acks
+    assert ack is not None, "no acknowledgement came"
+    assert ack["args"][0]["error"]["code"] == "bad_payload"
+    assert audience.is_connected("/live")
