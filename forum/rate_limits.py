@@ -33,6 +33,7 @@ FRIENDLY = {
     "signin": _l("Too many sign-in attempts from your network."),
     "signin_account": _l("Too many failed sign-ins to this account."),
     "join": _l("Many wrong event codes were tried from your network."),
+    "pdf": _l("Many PDFs were downloaded from your network just now."),
 }
 
 

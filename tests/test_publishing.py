@@ -676,3 +676,52 @@ def test_links_are_never_built_from_a_host_the_site_does_not_serve(
     csp = response.headers["Content-Security-Policy"]
     assert "connect-src 'self';" in csp and "ws:" not in csp
     app.extensions["forum.db"].dispose()
+
+
+def test_a_versions_pdf_is_made_once_and_pdfs_are_rate_limited(app, client, held, login):
+    """The first download renders and keeps the PDF; later ones read it back (shown here by replacing the
+    kept file); PDF downloads count against the network's limit."""
+    from pathlib import Path
+
+    import limits
+
+    login(held.organizer)
+    _publish(client, held)
+    reader = app.test_client()
+    first = reader.get(f"/archive/{held.event.slug}.pdf")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    (kept,) = (Path(app.instance_path) / "pdf-cache").glob("*.pdf")
+    assert kept.read_bytes() == first.data
+    kept.write_bytes(b"%PDF-kept")
+    assert reader.get(f"/archive/{held.event.slug}.pdf").data == b"%PDF-kept"
+    app.extensions["forum.rate_limits"].items["pdf"] = limits.parse("1/minute")
+    app.extensions["forum.rate_limits"].reset()
+    assert reader.get(f"/archive/{held.event.slug}.pdf").status_code == 200
+    refused = reader.get(f"/archive/{held.event.slug}.pdf")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_under_gevent_a_pdf_renders_in_a_worker_thread_not_on_the_event_loop(tmp_path):
+    """On the gevent server (``python app.py``) rendering runs in a real worker thread, so the event loop's
+    own thread is free to serve other requests between the interpreter's switches; the PDF still comes."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "render.py"
+    script.write_text(
+        "from gevent import monkey\n"
+        "monkey.patch_all()\n"
+        "from forum.archive.pdf import off_the_event_loop, render_pdf\n"
+        "native = monkey.get_original('threading', 'get_native_id')\n"
+        "loop_thread = native()\n"
+        "worker_thread = off_the_event_loop(native)\n"
+        "pdf = render_pdf('<html><body><p>Hello</p></body></html>', 'http://localhost/')\n"
+        "assert pdf.startswith(b'%PDF'), pdf[:10]\n"
+        "print(loop_thread != worker_thread)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True", "the render ran on the event loop's thread"

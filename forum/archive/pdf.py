@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import os
 import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -12,6 +18,7 @@ from forum import PROJECT_ROOT
 from forum.errors import DomainError
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
+T = TypeVar("T")
 
 # WeasyPrint ignores `word-break: keep-all` and, following Unicode line breaking, would end a line between
 # any two Hangul syllables, splitting Korean words. So each word holding Hangul is wrapped in a span that
@@ -79,6 +86,52 @@ def _static_fetcher():
     return StaticFetcher(fail_on_errors=False)
 
 
+class PdfCache:
+    """Rendered PDFs on disk, one file per key. A published version never changes, so its PDF is made once
+    (per panelist view and per newer version it points to) and then read back; every process on the host
+    shares the folder. Files are written whole (a temporary file renamed into place)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.pdf"
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self._path(key)
+        with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".part", delete=False) as part:
+            part.write(data)
+        os.replace(part.name, target)
+
+
+_workers: Any = None
+
+
+def off_the_event_loop(work: Callable[[], T]) -> T:
+    """Run CPU-heavy ``work`` without stalling other requests. Under gevent (``python app.py``) it runs in
+    one real worker thread, so the event loop keeps serving between the GIL's switches and renders queue
+    instead of piling up; elsewhere (threads, tests) it simply runs."""
+    global _workers
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return work()
+    if not monkey.is_module_patched("threading"):
+        return work()
+    if _workers is None:
+        from gevent.threadpool import ThreadPool
+
+        _workers = ThreadPool(1)
+    return _workers.apply(work)
+
+
 def render_pdf(html: str, base_url: str) -> bytes:
     """PDF bytes for an HTML page; a clear 503 when the server lacks WeasyPrint's system libraries."""
     try:
@@ -93,4 +146,6 @@ def render_pdf(html: str, base_url: str) -> bytes:
             )
         ) from None
     page = keep_words_together(html)
-    return HTML(string=page, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()
+    return off_the_event_loop(
+        lambda: HTML(string=page, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()
+    )

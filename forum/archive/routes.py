@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from forum import rate_limits
 from forum.access import Actor, audience_actor, token_hash
 from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
-from forum.archive.pdf import render_pdf
+from forum.archive.pdf import PdfCache, render_pdf
 from forum.db import get_session
 from forum.fields import without_forbidden_characters
 from forum.i18n import in_language
@@ -38,9 +40,9 @@ def _delivery_labels() -> dict[str, Any]:
     return {"delivery_label": delivery_label}
 
 
-def _export(content: dict[str, Any], fmt: str, key: str | None, html: str | None = None) -> Response:
+def _export(content: dict[str, Any], fmt: str, key: str | None, pdf: bytes | None = None) -> Response:
     if fmt == "pdf":
-        body: bytes | str = render_pdf(html or "", request.url_root)
+        body: bytes | str = pdf or b""
     elif fmt == "md":
         body = formats.markdown_panelist(content, key) if key else formats.markdown_full(content)
     elif fmt == "txt":
@@ -53,6 +55,30 @@ def _export(content: dict[str, Any], fmt: str, key: str | None, html: str | None
     disposition = "attachment" if fmt == "pdf" else "inline"
     response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(stem)}.{fmt}"
     return response
+
+
+def _pdf(
+    template: str,
+    context: dict[str, Any],
+    content: dict[str, Any],
+    key: str | None,
+    version: TranscriptVersion,
+) -> bytes:
+    """The PDF of one published view: counted against the reader's network, made once per version (and the
+    newest version it mentions) and kept (see PdfCache)."""
+    rate_limits.enforce("pdf", request_network_key())
+    cache = PdfCache(Path(current_app.instance_path) / "pdf-cache")
+    cache_key = (
+        f"{version.event_id}/{version.number}/{key or ''}/{context['latest_number']}/{request.url_root}"
+    )
+    if (kept := cache.get(cache_key)) is not None:
+        return kept
+    # A PDF is the record alone, so all of it (page title and notices too) is in the event's language.
+    with in_language(content["event"].get("language")):
+        html = render_template(template, ui=language.current_language(), **context)
+    made = render_pdf(html, request.url_root)
+    cache.put(cache_key, made)
+    return made
 
 
 def _quote(value: str) -> str:
@@ -91,11 +117,7 @@ def _page(
         )
         template = "archive/panelist.html" if key else "archive/record.html"
         if fmt == "pdf":
-            # A PDF is the record alone, so all of it (page title and notices too) is in the event's language.
-            code = content["event"].get("language")
-            with in_language(code):
-                html = render_template(template, ui=language.current_language(), **context)
-            response = _export(content, "pdf", key, html)
+            response = _export(content, "pdf", key, _pdf(template, context, content, key, version))
         else:
             response = Response(render_template(template, **context), mimetype="text/html")
     response.headers["Cache-Control"] = PINNED if pinned else CURRENT
