@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum.access import TOKEN_COOKIE, Actor, network_key, token_hash
+from forum.access import TOKEN_COOKIE, Actor, token_hash
 from forum.boundary import COMMIT_CONFLICT, unit_of_work
 from forum.errors import DomainError
 from forum.extensions import socketio
@@ -22,6 +22,7 @@ from forum.live import actions, admission, snapshots
 from forum.live.broadcast import send_snapshot
 from forum.live.messages import done_message
 from forum.protocol import NAMESPACE, Action, audience_room, organizer_room, participant_room, room
+from forum.web import request_network_key
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def on_connect(auth: Any = None) -> None:
                 organizer=organizer,
                 audience_token_hash=hashed,
                 audience_token_malformed=token is not None and hashed is None,
-                network_key=network_key(current_app.config["SECRET_KEY"], request.remote_addr),
+                network_key=request_network_key(),
             )
         _actors[request.sid] = actor
         # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
