@@ -48,6 +48,7 @@ from bench.common import (
 from forum.boundary import unit_of_work
 from forum.events import agenda, events, invitations, panel
 from forum.models import EventStatus, Organizer, QuestionVote
+from tests.identities import e2e_audience_token
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
 
@@ -74,12 +75,13 @@ class CountingClient(MirrorClient):
             return self.delta_types["votes"]
 
 
-def build_event(app: Flask) -> tuple[str, str]:
-    """A scheduled event built the way tests/conftest.py ``make_live_event`` does: (slug, moderator token)."""
+def build_event(app: Flask, organizer_email: str = "bench-organizer@example.org") -> tuple[str, str]:
+    """A scheduled event built the way tests/conftest.py ``make_live_event`` does: (slug, moderator token).
+    Each call adds an organizer, so a second event in one database needs another ``organizer_email``."""
     password_hash = PasswordHasher().hash(secrets.token_urlsafe(16))
     with app.app_context(), unit_of_work() as session:
         organizer = Organizer(
-            email="bench-organizer@example.org", display_name="Bench organizer", password_hash=password_hash
+            email=organizer_email, display_name="Bench organizer", password_hash=password_hash
         )
         session.add(organizer)
         session.flush()
@@ -202,7 +204,7 @@ def measure(
     began = time.perf_counter()
     voters = []
     for _ in range(clients):
-        voter = CountingClient(server.url, {"event": slug, "audience": secrets.token_urlsafe(24)}).connect()
+        voter = CountingClient(server.url, {"event": slug, "audience": e2e_audience_token()}).connect()
         connected.append(voter)
         voters.append(voter)
     watcher = CountingClient(server.url, {"event": slug}).connect()  # reads only, never votes

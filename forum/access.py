@@ -2,11 +2,13 @@
 
 Organizers are recognised by their sign-in, invited moderators, scribes and panelists by their
 invitation token, and everyone else is audience (or, on the archive, a reader): no account and no
-personal data. The audience's browser identity is a random token kept only as a hash.
+personal data. The audience's browser identity is a random token signed by the server and kept only as
+a hash.
 """
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import hmac
@@ -118,17 +120,25 @@ def audience_actor(event: Event, audience_token_hash: str | None, network_key: s
 
 
 TOKEN_COOKIE = "forum_audience"
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
+# An audience token is "<random part>.<signature>": only this server, holding the secret key, can make one.
+_TOKEN_RE = re.compile(r"^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$")
 
 
-def new_token() -> str:
-    """A random identity for a browser that has none yet."""
-    return secrets.token_urlsafe(24)
+def _signature(secret: str, random_part: str) -> str:
+    digest = hmac.new(secret.encode(), f"audience-token:{random_part}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def token_hash(token: str | None) -> str | None:
-    """The stored form of an audience token, or None for a missing or malformed one."""
-    if not token or not _TOKEN_RE.match(token):
+def new_token(secret: str) -> str:
+    """A new audience identity, signed with the server's secret key so that no client can invent one."""
+    random_part = secrets.token_urlsafe(24)
+    return f"{random_part}.{_signature(secret, random_part)}"
+
+
+def token_hash(token: str | None, secret: str) -> str | None:
+    """The stored form of an audience token, or None for a missing, malformed or unsigned one."""
+    match = _TOKEN_RE.match(token) if isinstance(token, str) else None
+    if match is None or not hmac.compare_digest(match.group(2), _signature(secret, match.group(1))):
         return None
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 

@@ -25,6 +25,7 @@ DEFAULT_RATE_LIMITS = {
     "signin": "20/hour",  # failed sign-ins per network address
     "signin_account": "10/hour",  # failed sign-ins per account, from anywhere
     "join": "20/minute",  # wrong join codes per network address (right ones never count)
+    "identity": "200/hour",  # new audience identities per network address (raise it for one big shared NAT)
     "pdf": "20/minute",  # PDF downloads per network address (each version is rendered once, then kept)
 }
 

@@ -6,7 +6,6 @@ pages once it is published."""
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from forum.boundary import unit_of_work
 from forum.models import Organizer
 from forum.publishing import publishing
 from tests.browser_fixtures import sign_in
+from tests.identities import e2e_audience_token
 from tests.live_mirror import MirrorClient
 
 pytestmark = [
@@ -93,7 +93,7 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(
     _ok(moderator.call("session.start", {}))
     _ok(moderator.call("moderation.settings", {"premoderation": True}))
     _ok(moderator.call("floor.give", {"participant_id": live.people["kimmy"].id}))
-    member = MirrorClient(base, {"event": event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+    member = MirrorClient(base, {"event": event.slug, "audience": e2e_audience_token()}).connect()
     first = _ok(
         member.call("audience.ask", {"text": "공개 토론은 어디서 이어지나요?", "client_id": "axe-ask-1"})
     )

@@ -19,6 +19,7 @@ from forum.models import (
 )
 from forum.protocol import NAMESPACE
 from tests.conftest import act, ask, deltas
+from tests.identities import audience_token
 
 
 def notices(client):
@@ -34,7 +35,7 @@ def room(make_live_event, live_client):
     live = make_live_event()
     live.moderator = live_client({"invite": live.tokens["moderator"]})
     live.kimmy = live_client({"invite": live.tokens["kimmy"]})
-    live.members = [secrets.token_urlsafe(24) for _ in range(4)]
+    live.members = [audience_token() for _ in range(4)]
     live.audience = [live_client({"event": live.event.slug, "audience": token}) for token in live.members]
     act(live.moderator, "session.start")
     for client in [live.moderator, live.kimmy, *live.audience]:

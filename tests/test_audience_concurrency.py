@@ -33,6 +33,7 @@ from forum.models import (
 )
 from forum.publishing import publishing
 from tests.conftest import act
+from tests.identities import audience_token, e2e_audience_token
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
 
@@ -98,7 +99,7 @@ def browsers(server):
     made: list[MirrorClient] = []
 
     def two_tabs() -> list[MirrorClient]:
-        auth = {"event": server.live.event.slug, "audience": secrets.token_urlsafe(24)}
+        auth = {"event": server.live.event.slug, "audience": e2e_audience_token()}
         tabs = [MirrorClient(server.url, auth).connect() for _ in range(2)]
         made.extend(tabs)
         return tabs
@@ -183,7 +184,7 @@ def room(make_live_event, live_client):
     assert act(live.moderator, "moderation.settings", settings)["ok"]
     live.poll_id = act(live.moderator, "poll.open")["result"]["poll_id"]
     live.poll = act(live.moderator, "sync")["result"]["polls"][-1]
-    asker = live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)})
+    asker = live_client({"event": live.event.slug, "audience": audience_token()})
     live.question_id = act(asker, "audience.ask", {"text": "On the board?", "client_id": cid()})["result"][
         "question_id"
     ]
@@ -195,7 +196,7 @@ def test_threads_sending_one_submission_of_a_new_member_agree(room, live_client,
     model, payload_for = RETRIED[name]
     before = count(db_session, model)
     for n in range(ROUNDS):
-        token = secrets.token_urlsafe(24)
+        token = audience_token()
         tabs = [live_client({"event": room.event.slug, "audience": token}) for _ in range(3)]
         payload = {**payload_for(room, n), "client_id": cid()}
         same_success(at_once(*[partial(act, tab, name, payload) for tab in tabs]))
@@ -223,7 +224,7 @@ def test_threads_with_their_own_client_ids_count_once_per_member(room, live_clie
     model, payload_for = ONE_PER_MEMBER[name]
     before = count(db_session, model)
     for _ in range(ROUNDS):
-        token = secrets.token_urlsafe(24)
+        token = audience_token()
         tabs = [live_client({"event": room.event.slug, "audience": token}) for _ in range(2)]
         # A member who took part before: nothing but the vote or report itself is left to race on.
         unvote = {"question_id": room.question_id, "up": False, "client_id": cid()}
@@ -296,12 +297,12 @@ def before_the_end(make_live_event, live_client):
     assert act(live.moderator, "session.start")["ok"]
     live.poll_id = act(live.moderator, "poll.open")["result"]["poll_id"]
     live.option_id = act(live.moderator, "sync")["result"]["polls"][-1]["options"][0]["id"]
-    other = live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)})
+    other = live_client({"event": live.event.slug, "audience": audience_token()})
     live.board_question_id = act(other, "audience.ask", {"text": "On the board?", "client_id": cid()})[
         "result"
     ]["question_id"]
     assert act(live.moderator, "moderation.approve", {"question_id": live.board_question_id})["ok"]
-    live.tab = live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)})
+    live.tab = live_client({"event": live.event.slug, "audience": audience_token()})
     live.own_question_id = act(live.tab, "audience.ask", {"text": "Still waiting?", "client_id": cid()})[
         "result"
     ]["question_id"]
@@ -325,7 +326,7 @@ def test_after_the_event_a_newcomer_is_refused_and_leaves_no_trace(
 ):
     finish(app, before_the_end, how)
     stored = what_is_stored(db_session)
-    newcomer = live_client({"event": before_the_end.event.slug, "audience": secrets.token_urlsafe(24)})
+    newcomer = live_client({"event": before_the_end.event.slug, "audience": audience_token()})
     assert act(newcomer, name, payload_after(name, before_the_end)) == {"ok": False, "error": ENDED}
     assert what_is_stored(db_session) == stored, "not even an audience member row"
 
@@ -338,7 +339,7 @@ def test_after_the_event_plain_form_posts_are_refused(
     live = make_live_event()
     live.moderator = live_client({"invite": live.tokens["moderator"]})
     browser = app.test_client()
-    browser.set_cookie(TOKEN_COOKIE, secrets.token_urlsafe(24))  # what the event page hands out
+    browser.set_cookie(TOKEN_COOKIE, audience_token())  # what the event page hands out
 
     def post(action: str, data: dict[str, Any]) -> tuple[int, list[tuple[str, str]]]:
         """Post a form as a browser without JavaScript would; the answer and the messages it carries."""

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.models import QuestionVote
+from tests.identities import e2e_audience_token
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
 
@@ -49,9 +50,7 @@ def test_concurrent_votes_converge_with_bounded_broadcasts(server, db_session):
         assert moderator.call("session.start")["ok"]
         assert moderator.call("moderation.settings", {"premoderation": False})["ok"]
         voters = [
-            MirrorClient(
-                running.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
-            ).connect()
+            MirrorClient(running.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
             for _ in range(VOTERS)
         ]
         clients.extend(voters)

@@ -22,6 +22,7 @@ from forum.models import (
     SubmissionReceipt,
 )
 from tests.conftest import DEFAULT_PASSWORD, act
+from tests.identities import audience_token
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_audience_door_refuses_staff_actions(app, live, db_session):
 
 def test_sorting_by_votes_or_newest(app, live):
     act(live.moderator, "moderation.settings", {"premoderation": False})
-    tokens = [secrets.token_urlsafe(24) for _ in range(3)]
+    tokens = [audience_token() for _ in range(3)]
     from forum.extensions import socketio
     from forum.protocol import NAMESPACE
     from tests.conftest import ask
@@ -115,7 +116,7 @@ def test_projector_shows_highlight_and_open_poll(app, live):
     member = socketio.test_client(
         app,
         namespace=NAMESPACE,
-        auth={"event": live.event.slug, "audience": secrets.token_urlsafe(24)},
+        auth={"event": live.event.slug, "audience": audience_token()},
         flask_test_client=app.test_client(),
     )
     qid = ask(member, "Shown on the big screen?", display_name="Minji")["result"]["question_id"]
@@ -159,7 +160,7 @@ def test_purge_removes_unpublished_content_and_tokens(app, live, runner, db_sess
         socketio.test_client(
             app,
             namespace=NAMESPACE,
-            auth={"event": live.event.slug, "audience": secrets.token_urlsafe(24)},
+            auth={"event": live.event.slug, "audience": audience_token()},
             flask_test_client=app.test_client(),
         )
         for _ in range(2)

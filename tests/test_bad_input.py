@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from forum.models import AgendaQuestion, Event, EventStatus, HostOrganisation, Participant, TranscriptVersion
 from tests.conftest import ORGANIZER_ROUTES as ROUTES
+from tests.identities import audience_token
 
 NASTY_VALUES = [
     "",
@@ -131,7 +132,7 @@ def test_lone_surrogates_over_the_socket_are_dropped_not_a_server_error(app, mak
     live = make_live_event()
     moderator = live_client({"invite": live.tokens["moderator"]})
     assert act(moderator, "session.start")["ok"]
-    audience = live_client({"event": live.event.slug, "audience": "s" * 30})
+    audience = live_client({"event": live.event.slug, "audience": audience_token()})
     answer = ask(audience, "Half a pair \ud83d here", display_name="\udfff")
     assert answer["ok"], answer
 
@@ -166,7 +167,7 @@ def test_database_errors_never_show_the_values_they_were_given(database_url):
 def test_a_payload_nested_a_thousand_deep_gets_a_clear_refusal(app, make_live_event, live_client):
     """JSON too deep for the decoder is answered like any other malformed payload, not left without ack."""
     live = make_live_event()
-    audience = live_client({"event": live.event.slug, "audience": "d" * 30})
+    audience = live_client({"event": live.event.slug, "audience": audience_token()})
     audience.get_received("/live")
     packet = '2/live,7["audience.ask",' + "[" * 5000 + "]" * 5000 + "]"
     audience.socketio.server._handle_eio_message(audience.eio_sid, packet)

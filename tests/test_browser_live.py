@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.browser_fixtures import sign_in
+from tests.identities import e2e_audience_token
 from tests.live_mirror import MirrorClient
 
 pytestmark = [
@@ -232,7 +233,7 @@ def _drive_a_long_session(server, live) -> dict[str, MirrorClient]:
     scribe = MirrorClient(server.url, {"invite": live.tokens["scribe"]}).connect()
     kimmy = MirrorClient(server.url, {"invite": live.tokens["kimmy"]}).connect()
     members = [
-        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
         for _ in range(4)
     ]
     kimmy_id, hong_id = live.people["kimmy"].id, live.people["hong"].id
@@ -420,7 +421,7 @@ def test_typed_text_caret_focus_and_open_details_survive_fifty_updates(server, n
     live = make_live_event()
     moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
     members = [
-        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
         for _ in range(6)  # each may ask a few questions a minute
     ]
     kimmy_id, hong_id = live.people["kimmy"].id, live.people["hong"].id
@@ -559,9 +560,7 @@ def test_keyboard_focus_stays_on_the_control_that_was_used(server, new_page, mak
 
     moderator = MirrorClient(server.url, {"invite": live.tokens["moderator"]}).connect()
     _ok(moderator.call("moderation.settings", {"premoderation": False}))
-    member = MirrorClient(
-        server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
-    ).connect()
+    member = MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
     qid = _ok(member.call("audience.ask", {"text": "Vote for me?", "client_id": "vote-for-me"}))[
         "question_id"
     ]
@@ -625,9 +624,7 @@ def test_a_long_question_fits_the_projector_with_a_poll_and_an_audience_question
     )
     _ok(moderator.call("question.add", {"text": long_ko, "make_current": True}))
     _ok(moderator.call("moderation.settings", {"premoderation": False}))
-    member = MirrorClient(
-        server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
-    ).connect()
+    member = MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
     asked = "Who decides what counts as illegal content on a messenger that encrypts everything end to end?"
     qid = _ok(member.call("audience.ask", {"text": asked, "client_id": "long-question"}))["question_id"]
     _ok(moderator.call("moderation.highlight", {"question_id": qid}))
@@ -702,7 +699,7 @@ def test_choices_survive_reordering_and_a_cleared_form_catches_up(server, new_pa
     _ok(moderator.call("session.start"))
     _ok(moderator.call("moderation.settings", {"premoderation": False}))
     members = [
-        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
         for _ in range(3)
     ]
     ids = [

@@ -4,12 +4,12 @@ that the record was published, and what the public event page offers afterwards.
 from __future__ import annotations
 
 import re
-import secrets
 
 import pytest
 
 from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, ask, deltas
+from tests.identities import audience_token
 
 
 @pytest.fixture
@@ -17,9 +17,7 @@ def room(make_live_event, live_client):
     """A live session with a moderator and three audience members, their inboxes emptied."""
     live = make_live_event()
     live.moderator = live_client({"invite": live.tokens["moderator"]})
-    live.audience = [
-        live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)}) for _ in range(3)
-    ]
+    live.audience = [live_client({"event": live.event.slug, "audience": audience_token()}) for _ in range(3)]
     act(live.moderator, "session.start")
     for client in [live.moderator, *live.audience]:
         client.get_received(NAMESPACE)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 
 from forum import rate_limits
-from forum.access import Actor, audience_actor, token_hash
+from forum.access import Actor, audience_actor
 from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import PdfCache, render_pdf
@@ -21,7 +21,7 @@ from forum.i18n import in_language
 from forum.models import Event, TranscriptVersion
 from forum.publishing import publishing
 from forum.publishing.record import delivery_label
-from forum.web import audience_token, form_action, request_network_key
+from forum.web import audience_token_hash, form_action, request_network_key
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 # `speaking(code)` and the record's date filters, for every template that shows a record (the organizer's
@@ -197,7 +197,7 @@ def _reader(event: Event) -> Actor:
     """A reader commenting or reporting: identified like the audience, by the browser's random token."""
     return audience_actor(
         event,
-        token_hash(audience_token()),
+        audience_token_hash(),
         request_network_key(),
     )
 

@@ -194,13 +194,24 @@ def _visible(session: Session, actor: Actor, question_id: int) -> AudienceQuesti
     return item
 
 
+def _still_open(session: Session, actor: Actor, question_id: int) -> AudienceQuestion:
+    """A question on the board that still takes votes and reports: once answered, its tally is final."""
+    item = _visible(session, actor, question_id)
+    if item.status == QuestionStatus.ANSWERED:
+        raise Conflict(
+            _("This question has been answered; it takes no more votes or reports."),
+            code="question_answered",
+        )
+    return item
+
+
 def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
     sent = identity.submission(session, actor, client_id, "vote")
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    item = _visible(session, actor, question_id)
+    item = _still_open(session, actor, question_id)
     identity.count_against_limits(actor, member, "vote")
     # Idempotent either way, also when another submission of the same member sets it at the same moment.
     if up:
@@ -229,7 +240,7 @@ def report(
         return sent.earlier
     member = sent.member
     identity.may_post(member)
-    item = _visible(session, actor, question_id)
+    item = _still_open(session, actor, question_id)
     identity.count_against_limits(actor, member, "report")
     reason = clean_text(
         reason if isinstance(reason, str) else "",

@@ -3,18 +3,25 @@ the audience's questions and polls. Audience actions also work as plain form pos
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forum.access import Actor, audience_actor, token_hash
+from forum.access import Actor, audience_actor
 from forum.db import get_session
 from forum.events import events
+from forum.extensions import csrf
 from forum.live import actions, regions, snapshots
 from forum.live.messages import done_message
 from forum.models import Event
-from forum.web import audience_token, form_action, request_network_key
+from forum.web import (
+    audience_token_hash,
+    form_action,
+    issue_audience_token,
+    keep_private,
+    request_network_key,
+)
 
 bp = Blueprint("audience", __name__)
 
@@ -22,7 +29,7 @@ bp = Blueprint("audience", __name__)
 def _actor(event: Event) -> Actor:
     return audience_actor(
         event,
-        token_hash(audience_token()),
+        audience_token_hash(),
         request_network_key(),
     )
 
@@ -57,3 +64,14 @@ def act(slug: str, name: str) -> Response:
     return form_action(
         lambda: actions.run(session, actor, name, payload), done=done_message, back=back, name=name
     )
+
+
+@bp.post("/api/audience-identity")
+@csrf.exempt  # it changes nothing and sets no cookie: a page elsewhere gains nothing by calling it
+def issue_identity() -> Response:
+    """An audience identity for a client that is not a browser (a browser gets its cookie from the event
+    page): a signed token to present as ``auth.audience`` when connecting. Each counts against the
+    network's ``identity`` limit; over it, 429 with Retry-After."""
+    response = jsonify(token=issue_audience_token())
+    response.status_code = 201
+    return keep_private(response)

@@ -68,8 +68,8 @@ def resolve_actor(
 
     An invitation token wins (it names the event itself, and invited people may enter even a draft's
     room); then the event's owner; then anyone else as audience. Others cannot see a draft's room.
-    An audience connection that presents a malformed identity token is refused at once, rather than
-    when it first tries to take part; one that presents none may still follow the room.
+    An audience connection that presents a malformed or unsigned identity token is refused at once, rather
+    than when it first tries to take part; one that presents none may still follow the room.
     """
     if invite_token:
         invitation = invitations.invitation_for_token(session, invite_token)
@@ -84,7 +84,9 @@ def resolve_actor(
         raise InvalidInput(
             _("Your audience identity is not valid. Open the event page again to get a new one."),
             code="invalid_identity",
-            fields={"audience": "Use 22 to 128 letters, digits, '-' or '_'."},
+            fields={
+                "audience": "Not an identity this server issued; get one from POST /api/audience-identity."
+            },
         )
     return audience_actor(event, audience_token_hash, network_key)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
@@ -56,7 +56,7 @@ def on_connect(auth: Any = None) -> None:
     auth = auth if isinstance(auth, dict) else {}
     organizer = current_user._get_current_object() if current_user.is_authenticated else None
     token = _presented_audience_token(auth)
-    hashed = token_hash(token) if isinstance(token, str) else None
+    hashed = token_hash(token, current_app.config["SECRET_KEY"]) if isinstance(token, str) else None
     try:
         with unit_of_work() as session:
             actor = admission.resolve_actor(
