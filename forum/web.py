@@ -27,7 +27,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
-from forum import limits
+from forum import limits, rate_limits
 from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
 from forum.boundary import refuse
 from forum.errors import DomainError, PermissionDenied, RateLimited
@@ -190,12 +190,29 @@ def duration_filter(seconds: float) -> str:
 TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
 
 
-def audience_token() -> str:
-    """This browser's audience identity, minted on its first visit (sent back by ``keep_audience_token``)."""
-    token = request.cookies.get(TOKEN_COOKIE)
-    if token_hash(token) is None:
-        token = g.new_audience_token = new_token()
-    return token
+def issue_audience_token() -> str:
+    """A new signed audience identity, counted against this network's ``identity`` limit (refused with
+    RateLimited once reached: one address cannot mint itself a crowd of voters)."""
+    rate_limits.enforce("identity", request_network_key())
+    return new_token(current_app.config["SECRET_KEY"])
+
+
+def audience_token_hash() -> str | None:
+    """This browser's audience identity, hashed: the signed token in its cookie, or a new one minted on its
+    first visit (sent back by ``keep_audience_token``).
+
+    When its network has had too many new identities lately the page still shows and can be followed, the
+    reason is flashed, and taking part waits for a later visit.
+    """
+    hashed = token_hash(request.cookies.get(TOKEN_COOKIE), current_app.config["SECRET_KEY"])
+    if hashed is not None:
+        return hashed
+    try:
+        token = g.new_audience_token = issue_audience_token()
+    except RateLimited as refusal:
+        flash(refusal.message, "error")
+        return None
+    return token_hash(token, current_app.config["SECRET_KEY"])
 
 
 def cookies_secure() -> bool:
