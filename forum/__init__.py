@@ -42,11 +42,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     login_manager.init_app(app)
+    # Always named, also as None: the shared extension keeps options from an earlier app otherwise.
+    queue = app.config.get("MESSAGE_QUEUE")
+    channel = app.config.get("MESSAGE_QUEUE_CHANNEL", "debate-forum")
+    client_manager = broadcast.queue_manager(queue, channel) if queue else None
     socketio.init_app(
         app,
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
-        message_queue=app.config.get("MESSAGE_QUEUE"),
-        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "debate-forum"),
+        client_manager=client_manager,
         manage_session=False,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         json=wire_json,

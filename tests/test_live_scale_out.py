@@ -3,10 +3,14 @@ through one reaches clients connected to the other, numbered in the same stream.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 
 import pytest
+import requests
 
+from tests.conftest import DEFAULT_PASSWORD
 from tests.live_mirror import MirrorClient, comparable
 from tests.live_server import LiveServer
 
@@ -52,3 +56,78 @@ def test_changes_cross_processes_through_redis(servers):
     finally:
         for client in clients:
             client.close()
+
+
+def _signed_in(server, email: str):
+    """An HTTP session of the organizer on one server process (CSRF token read from the sign-in form)."""
+    http = requests.Session()
+    form = http.get(f"{server.url}/auth/signin", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    answer = http.post(
+        f"{server.url}/auth/signin",
+        data={"email": email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        headers={"Origin": server.url, "Referer": f"{server.url}/auth/signin"},
+        timeout=30,
+    )
+    assert answer.ok and "/auth/signin" not in answer.url, answer.text[:300]
+    http.csrf_token = token
+    return http
+
+
+def _closed_by_the_server(client: MirrorClient, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "disconnect" in client.events:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_revoking_a_moderator_closes_their_connection_on_the_other_process(servers):
+    """Issue 11, item 5: the eviction travels through the message queue to the process holding the socket."""
+    live, first, second = servers
+    moderator = MirrorClient(second.url, {"invite": live.tokens["moderator"]}).connect()
+    bystander = MirrorClient(second.url, {"invite": live.tokens["scribe"]}).connect()
+    try:
+        http = _signed_in(first, live.organizer.email)
+        person = live.people["moderator"]
+        revoke = f"{first.url}/manage/{live.event.id}/panel/{person.id}/invitation/revoke"
+        answer = http.post(
+            revoke,
+            data={"csrf_token": http.csrf_token, "confirmed": "1"},
+            headers={"Origin": first.url, "Referer": revoke},
+            timeout=30,
+        )
+        assert answer.ok, answer.status_code
+        assert _closed_by_the_server(moderator), (
+            "the revoked moderator is still connected to the other process"
+        )
+        assert not moderator.wait_connected(timeout=1)  # and its link no longer lets it back in
+        assert "disconnect" not in bystander.events and bystander.call("sync")["ok"]
+    finally:
+        moderator.close()
+        bystander.close()
+
+
+def test_signing_out_closes_the_organizers_connections_on_every_process(servers):
+    live, first, second = servers
+    http = _signed_in(first, live.organizer.email)
+    cookies = {"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())}
+    consoles = [
+        MirrorClient(s.url, {"event": live.event.slug}, headers=cookies).connect() for s in (first, second)
+    ]
+    try:
+        for console in consoles:
+            assert console.wait_until(lambda state: state["you"]["role"] == "organizer")
+        answer = http.post(
+            f"{first.url}/auth/signout",
+            data={"csrf_token": http.csrf_token},
+            headers={"Origin": first.url, "Referer": f"{first.url}/manage/"},
+            timeout=30,
+        )
+        assert answer.ok, answer.status_code
+        for console in consoles:
+            assert _closed_by_the_server(console), f"{console.url} kept the signed-out organizer's connection"
+    finally:
+        for console in consoles:
+            console.close()

@@ -50,17 +50,67 @@ def deliver(broadcast: Broadcast) -> None:
 
 
 def evict(room_name: str) -> None:
-    """Disconnect this process's connections in a room.
+    """Disconnect every connection in a room, on every process.
 
-    Other processes' connections to the room are not reached here; the per-action check
-    (live_access.confirm) still refuses anything they try.
+    With a message queue the eviction travels to the other processes through it (see ``EvictingQueue``);
+    a single process disconnects its own connections. Either way the per-action check
+    (admission.confirm) also refuses anything a connection still tries before it is closed.
     """
     try:
-        server = socketio.server
-        for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, room_name)):
-            server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+        manager = socketio.server.manager
+        if isinstance(manager, EvictingQueue):
+            manager.evict(room_name, NAMESPACE)
+        else:
+            _disconnect_local(manager, room_name, NAMESPACE)
     except Exception:  # the access change is committed; a lingering connection can no longer act
         log.exception("could not disconnect the connections of %s", room_name)
+
+
+def _disconnect_local(manager: Any, room_name: str, namespace: str) -> None:
+    for sid, _eio_sid in list(manager.get_participants(namespace, room_name)):
+        manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+class EvictingQueue:
+    """A message-queue client manager that can also evict a room on every process.
+
+    Room membership is local to each process, so the process that withdraws access cannot name the other
+    processes' connections. The eviction is published as the queue's own ``close_room`` message with a
+    mark: each process that knows the mark first disconnects its connections in the room, then closes the
+    room as usual (a process without the mark only closes the room, which still stops what that room
+    carries).
+    """
+
+    MARK = "forum_evict"
+
+    def evict(self, room_name: str, namespace: str) -> None:
+        message = {
+            "method": "close_room",
+            "room": room_name,
+            "namespace": namespace,
+            "host_id": self.host_id,  # type: ignore[attr-defined]
+            self.MARK: True,
+        }
+        self._handle_close_room(message)  # this process
+        self._publish(message)  # type: ignore[attr-defined]  # every other process
+
+    def _handle_close_room(self, message: dict[str, Any]) -> None:
+        if message.get(self.MARK):
+            _disconnect_local(self, message["room"], message.get("namespace") or NAMESPACE)
+        super()._handle_close_room(message)  # type: ignore[misc]
+
+
+def queue_manager(url: str, channel: str) -> Any:
+    """The client manager for a message queue URL, as Flask-SocketIO would choose it, able to evict."""
+    import socketio as python_socketio
+
+    base = (
+        python_socketio.RedisManager
+        if url.startswith(("redis://", "rediss://"))
+        else python_socketio.KombuManager
+    )
+    manager_class = type(f"Evicting{base.__name__}", (EvictingQueue, base), {})
+    return manager_class(url, channel=channel)
 
 
 def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:
