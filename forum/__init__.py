@@ -63,6 +63,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))
     app.extensions["forum.tallies"] = tallies
     broadcast.install(db.session_factory, tallies)
+    from forum.serving import WebSocketHandshakeCheck
+
+    app.wsgi_app = WebSocketHandshakeCheck(app.wsgi_app)  # type: ignore[method-assign]
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -67,3 +67,55 @@ class ForumWSGIHandler(pywsgi.WSGIHandler):
         super().run_application()
         if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             self.close_connection = True
+
+
+_WEBSOCKET_KEY = re.compile(r"^[A-Za-z0-9+/]{22}==$")  # base64 of 16 bytes (RFC 6455, section 4.1)
+
+
+def _websocket_refusal(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a WebSocket upgrade request is malformed (status, reason), or None when it is well formed.
+
+    The checks are RFC 6455's (section 4.2.1), made before the WebSocket library sees the request: that
+    library raises, and the client would get a 500, on a missing key, an unknown version or a header
+    that is not ASCII.
+    """
+    headers = {
+        name: environ.get(f"HTTP_{name}", "")
+        for name in ("UPGRADE", "CONNECTION", "SEC_WEBSOCKET_KEY", "SEC_WEBSOCKET_VERSION")
+    }
+    extra = [value for key, value in environ.items() if key.startswith("HTTP_SEC_WEBSOCKET_")]
+    if not all(value.isascii() for value in [*headers.values(), *extra]):
+        return "400 Bad Request", "WebSocket headers must be plain ASCII."
+    if environ.get("REQUEST_METHOD") != "GET" or headers["UPGRADE"].strip().lower() != "websocket":
+        return "400 Bad Request", "A WebSocket upgrade is a GET with 'Upgrade: websocket'."
+    if "upgrade" not in {token.strip().lower() for token in headers["CONNECTION"].split(",")}:
+        return "400 Bad Request", "A WebSocket upgrade needs 'Connection: Upgrade'."
+    if not _WEBSOCKET_KEY.match(headers["SEC_WEBSOCKET_KEY"].strip()):
+        return "400 Bad Request", "Sec-WebSocket-Key must be 16 bytes in base64."
+    if headers["SEC_WEBSOCKET_VERSION"].strip() != "13":
+        return "426 Upgrade Required", "Only WebSocket version 13 is spoken here."
+    return None
+
+
+class WebSocketHandshakeCheck:
+    """WSGI middleware: a malformed WebSocket upgrade to the live endpoint gets a plain 4xx with the reason,
+    never a 500 from deep inside the WebSocket library."""
+
+    def __init__(self, app: Any, path: str = "/socket.io/") -> None:
+        self.app, self.path = app, path
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith(self.path) and "HTTP_UPGRADE" in environ:
+            refusal = _websocket_refusal(environ)
+            if refusal is not None:
+                status, reason = refusal
+                body = f"{reason}\n".encode()
+                headers = [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    ("Sec-WebSocket-Version", "13"),
+                    ("Connection", "close"),
+                ]
+                start_response(status, headers)
+                return [body]
+        return self.app(environ, start_response)

@@ -202,3 +202,77 @@ def test_error_log_keeps_no_addresses_or_tokens_whatever_the_client_sends(server
     written = server.log_path.read_text(errors="replace")[before:]
     assert written.strip(), "pywsgi reported the bad requests"
     assert "127.0.0.1" not in written and token not in written, written
+
+
+_KEY = b"dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455's sample key
+_UPGRADE = b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+def _exchange(server, request: bytes, frame: bytes = b"") -> bytes:
+    """Send one raw request (and a frame once it is upgraded); return all the server sent until it closed."""
+    import socket
+
+    received = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(request)
+        while b"\r\n\r\n" not in received and (chunk := connection.recv(4096)):
+            received += chunk
+        if frame and received.startswith(b"HTTP/1.1 101"):
+            connection.sendall(frame)
+        while chunk := connection.recv(4096):  # until the server closes (bounded by the socket's timeout)
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n", b"400"),  # no key
+        (
+            b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: !!\r\n"
+            b"Sec-WebSocket-Version: 13\r\n",
+            b"400",
+        ),
+        (
+            b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+            + _KEY
+            + b"\r\nSec-WebSocket-Version: 99\r\n",
+            b"426",
+        ),
+        (b"Upgrade: websocket\r\n", b"400"),  # no Connection: Upgrade, no key
+        (
+            b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+            + _KEY
+            + b"\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: \xc3\xa9\r\n",
+            b"400",
+        ),
+    ],
+    ids=["no-key", "bad-key", "unknown-version", "no-connection-header", "non-ascii-protocol"],
+)
+def test_a_malformed_websocket_upgrade_is_a_clear_refusal_not_a_500(server, headers, status):
+    """Issue 11, item 9: the WebSocket library raised on these (a 500 with a traceback in the log)."""
+    before = len(server.log_path.read_text(errors="replace"))
+    answer = _exchange(server, _UPGRADE + headers + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+    assert b"WebSocket" in answer.split(b"\r\n\r\n", 1)[1]  # the reason, in plain words
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as health:
+        assert health.status == 200
+    written = server.log_path.read_text(errors="replace")[before:]
+    assert "Traceback" not in written and "127.0.0.1" not in written, written
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [b"\x83\x80abcd", b"\x81\x05hello", b"\x81\xff" + b"\xff" * 8 + b"abcd", b"\xf1\x80abcd", b"\x00" * 50],
+    ids=["reserved-opcode", "unmasked", "impossible-length", "reserved-bits", "zeros"],
+)
+def test_a_malformed_websocket_frame_closes_that_connection_quietly(server, frame):
+    before = len(server.log_path.read_text(errors="replace"))
+    upgrade = b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + _KEY
+    answer = _exchange(server, _UPGRADE + upgrade + b"\r\nSec-WebSocket-Version: 13\r\n\r\n", frame)
+    head, _, frames = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101") and b"\x88" in frames  # a close frame, with a reason
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as health:
+        assert health.status == 200
+    written = server.log_path.read_text(errors="replace")[before:]
+    assert "Traceback" not in written and "127.0.0.1" not in written, written
