@@ -5,6 +5,7 @@ Models live in :mod:`forum.models`; this module only knows how to talk to the da
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -76,9 +77,23 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_DETAIL = re.compile(r"\nDETAIL:[^\n]*")
+
+
+def _without_detail(context: Any) -> None:
+    """Drop PostgreSQL's DETAIL line from a failed statement's message before anything logs it: it names the
+    values (a duplicate key's token hash, a failing row). The error keeps its class and SQLSTATE, and the
+    detail stays on ``error.diag`` for code that needs it."""
+    hidden = "\nDETAIL:  [not shown: it names the values]"
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (_DETAIL.sub(hidden, error.args[0]), *error.args[1:])
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite connections get WAL, enforced foreign keys and a busy timeout. Statement
-    parameters are never shown in errors or logs: they hold token hashes, member and client ids."""
+    parameters are never shown in errors or logs: they hold token hashes, member and client ids (and
+    neither is PostgreSQL's DETAIL line, which repeats them)."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
@@ -87,6 +102,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
+    else:
+        event.listen(engine, "handle_error", _without_detail)
     return engine
 
 
