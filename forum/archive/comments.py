@@ -76,6 +76,7 @@ def report(session: Session, actor: Actor, comment_id: int, client_id: Any) -> d
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
+    identity.may_post(member)  # a block covers reports, as it does on the live board
     comment = get_in_event(
         session,
         ReaderComment,

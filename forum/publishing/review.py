@@ -24,6 +24,7 @@ from forum.models import (
     Contribution,
     ContributionKind,
     Event,
+    EventStatus,
     Organizer,
     Participant,
     ReaderComment,
@@ -247,6 +248,10 @@ def revise_own(session: Session, participant: Participant, contribution_id: int,
     """A panelist corrects their own answer; the corrected wording counts as approved."""
     if participant.role.value == "scribe":
         raise PermissionDenied(_("Scribes correct the record through the console."))
+    event = session.get(Event, participant.event_id)
+    if event is None or event.status == EventStatus.PUBLISHED:
+        # As for prepared answers and the console: a published record changes only through a new version.
+        raise Conflict(_("The record of this event is published; ask the organizer to correct it."))
     item = _own(session, participant, contribution_id)
     cleaned = _clean(text)
     if not cleaned:
