@@ -17,9 +17,10 @@ RESERVED_SLUGS = frozenset({"search", "new"})
 _SLUG_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 _NON_SLUG_CHARS = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
-# Characters no text of ours may hold: control characters (tab and line breaks aside), lone surrogates (they
-# cannot be stored as UTF-8) and the noncharacters XML 1.0 forbids (one in a title would break the feed).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters no text of ours may hold: control characters, C0 and C1 (tab and line breaks aside; NEL, U+0085,
+# is a line break), lone surrogates (they cannot be stored as UTF-8) and the noncharacters XML 1.0 forbids
+# (one in a title would break the feed).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 ID_MAX = 2**31 - 1  # the database's INTEGER
 _Default = TypeVar("_Default")
@@ -43,7 +44,7 @@ def clean_text(
     text = unicodedata.normalize("NFC", value or "")
     text = _CONTROL.sub("", text)
     if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n").strip()
     else:
         text = _WHITESPACE.sub(" ", text).strip()
     if not text:
