@@ -47,6 +47,15 @@ def unit_of_work() -> Iterator[Session]:
         raise
 
 
+def roll_back_now() -> None:
+    """Roll the request's transaction back at once, before the error page is built: after a failed
+    statement the session refuses every query until then, and the page reads the database too (the
+    header names who is signed in)."""
+    registry = get_db().session.registry
+    if registry.has():
+        registry().rollback()
+
+
 def init_app(app: Flask) -> None:
     from forum.web import error_response
 

@@ -29,7 +29,7 @@ from werkzeug.routing import IntegerConverter
 
 from forum import limits, rate_limits
 from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
-from forum.boundary import refuse
+from forum.boundary import refuse, roll_back_now
 from forum.errors import DomainError, PermissionDenied, RateLimited
 
 log = logging.getLogger(__name__)
@@ -278,12 +278,15 @@ def init_app(app: Flask) -> None:
         message = str(known) if known else (error.description or _("The request failed."))
         domain = DomainError(message, code=(error.name or "error").lower().replace(" ", "_"))
         domain.status = status
+        if status >= 500:
+            roll_back_now()
         return error_response(domain)
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> Response:
         # The route pattern, not the path: paths can hold invitation tokens.
         log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
+        roll_back_now()
         domain = DomainError(
             _("Something went wrong on our side; nothing was saved. Please try again."), code="server_error"
         )

@@ -21,7 +21,7 @@ import jinja2
 import jinja2.bccache
 import pytest
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
@@ -226,6 +226,14 @@ def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     """The app bound to a fresh, empty database of the current backend."""
     application = create_app({**app_config, "DATABASE_URL": database_url})
     application.jinja_env.bytecode_cache = _TEMPLATE_CODE
+
+    @application.before_request
+    def _each_request_signs_in_for_itself() -> None:
+        # With ``db_session`` the test holds an app context open, and Flask reuses it for every request of
+        # every test client, with its ``g``: the user Flask-Login cached there for one client would be
+        # everyone's. Each request looks its own sign-in up, as in a served app.
+        g.pop("_login_user", None)
+
     yield application
     application.extensions["forum.db"].dispose()
 

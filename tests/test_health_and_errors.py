@@ -67,3 +67,32 @@ def test_security_headers_are_set(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_database_failure_mid_request_still_gives_a_signed_in_organizer_the_error_page(
+    app: Flask, client, login, make_organizer, make_event
+):
+    """Found by fuzzing: after a failed statement the session cannot be used until it is rolled back, and
+    the error page itself reads the database (the header names the signed-in organizer)."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    owner = make_organizer()
+    made = make_event(owner)
+    login(owner)
+
+    def fail_event_updates(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("UPDATE EVENTS"):
+            raise OperationalError(statement, {}, Exception("the disk is full"))
+
+    engine = app.extensions["forum.db"].engine
+    event.listen(engine, "before_cursor_execute", fail_event_updates)
+    try:
+        response = client.post(
+            f"/manage/{made.id}/audience", data={"word_list": "spam", "report_threshold": "5"}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_event_updates)
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "nothing was saved" in page and owner.display_name in page

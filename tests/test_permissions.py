@@ -66,3 +66,11 @@ def test_the_owner_may_use_every_route(
         if method == "GET":
             url = path.format(event=event.id, person=person.id, question=question.id)
             assert client.get(url).status_code == 200, url
+
+
+def test_one_clients_sign_in_never_shows_through_another(app, login, make_organizer, db_session):
+    """The test harness itself: with ``db_session`` an app context stays open for the whole test, and a
+    sign-in cached in its ``g`` made every later test client look signed in (found by fuzzing)."""
+    login(make_organizer())
+    stranger = app.test_client()
+    assert stranger.get("/manage/").status_code == 302
