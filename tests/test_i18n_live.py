@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from forum.boundary import unit_of_work
 from forum.models import PollOption
 from tests.conftest import act
+from tests.identities import e2e_audience_token
 from tests.live_mirror import MirrorClient
 
 KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
@@ -233,9 +233,7 @@ def test_live_updates_render_regions_in_korean(server, new_page, make_live_event
         assert "Question" not in region and "floor" not in region.lower(), region
         assert page.get_attribute("#current-question-text", "lang") == "en"
     audience.wait_for_selector("[data-region=status] >> text=진행 중")
-    member = MirrorClient(
-        server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}
-    ).connect()
+    member = MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
     _ok(moderator.call("moderation.settings", {"premoderation": False}))
     _ok(member.call("audience.ask", {"text": "Who reads the channels?", "client_id": "ask-one-1"}))
     audience.wait_for_selector("[data-region=board] >> text=Who reads the channels?")
@@ -300,7 +298,7 @@ def test_the_announcer_speaks_of_four_events_only(server, new_page, make_live_ev
     # Votes tick on the board without a word.
     heard = len(_announced(audience)), len(_announced(console))
     voters = [
-        MirrorClient(server.url, {"event": live.event.slug, "audience": secrets.token_urlsafe(24)}).connect()
+        MirrorClient(server.url, {"event": live.event.slug, "audience": e2e_audience_token()}).connect()
         for _ in range(2)
     ]
     for number, voter in enumerate(voters):

@@ -3,11 +3,10 @@ and people see only what their role allows."""
 
 from __future__ import annotations
 
-import secrets
-
 from forum.models import AgendaQuestion, EventStatus
 from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, act, received
+from tests.identities import audience_token
 
 
 def _organizer(client, live):
@@ -102,7 +101,7 @@ def test_hidden_contributions_leave_the_public_feed(make_live_event, live_client
 
 def test_notices_go_to_the_right_event(make_live_event, live_client):
     first, second = make_live_event(), make_live_event(title="Another debate")
-    token = secrets.token_urlsafe(24)
+    token = audience_token()
     here = live_client({"event": first.event.slug, "audience": token})
     there = live_client({"event": second.event.slug, "audience": token})
     act(live_client({"invite": first.tokens["moderator"]}), "session.start")
@@ -143,7 +142,7 @@ def test_scribes_see_what_is_said_but_not_the_moderation_side(make_live_event, l
     live = make_live_event()
     moderator = live_client({"invite": live.tokens["moderator"]})
     scribe = live_client({"invite": live.tokens["scribe"]})
-    member = live_client({"event": live.event.slug, "audience": secrets.token_urlsafe(24)})
+    member = live_client({"event": live.event.slug, "audience": audience_token()})
     act(moderator, "session.start")
     act(moderator, "moderation.settings", {"word_list": "forbidden"})
     act(moderator, "feed.set", {"enabled": False})
