@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import StorageError
+from limits.storage import MemoryStorage
 
 from forum.errors import RateLimited
 
@@ -41,6 +43,74 @@ FRIENDLY = {
 }
 
 
+class _ExpiryTimerOff:
+    """Stands in for MemoryStorage's expiry timer: the library starts a new timer on a hit only when its
+    current one is no longer alive, and this one never stops being alive."""
+
+    def is_alive(self) -> bool:
+        return True
+
+    def cancel(self) -> None:
+        pass
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """The `limits` library's in-process storage, kept small for a server process that runs for days.
+
+    As shipped, the storage starts a 10 ms timer after a hit, and each time it fires the timer walks every
+    key ever counted; a key whose window has passed keeps its (empty) list for good. Every event's members
+    and every address that ever took part therefore made each later walk longer, and under gevent the walk
+    runs in one piece on the thread that serves every connection. Worse, under gevent starting the timer
+    (``Thread.start`` waits for the new thread) hands the loop to every other greenlet in the middle of the
+    action's transaction, while it holds a pooled connection and, on SQLite, the write lock: writers queued
+    behind it until the pool ran dry (docs/performance.md, "Soak"). Here no timer runs. Instead a hit
+    forgets, at most every ``SWEEP_SECONDS``, each key whose last entry has left its window, and a key keeps
+    no more entries than its limit (the moving window never looks further back than that).
+    """
+
+    SWEEP_SECONDS = 10.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()  # the one the library starts in its constructor
+        self.timer = _ExpiryTimerOff()  # type: ignore[assignment]
+        self._guard = threading.Lock()  # a sweep and a hit never interleave (tests run real threads)
+        self._window_ends: dict[str, float] = {}
+        self._next_sweep = time.time() + self.SWEEP_SECONDS
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        with self._guard:
+            if time.time() >= self._next_sweep:
+                self._sweep()
+            acquired = super().acquire_entry(key, limit, expiry, amount)
+            if acquired:
+                self._window_ends[key] = time.time() + expiry
+                del self.events[key][limit:]  # newest first; older entries can no longer refuse anything
+            elif key in self.events:
+                self._window_ends.setdefault(key, time.time() + expiry)
+            return acquired
+
+    def _sweep(self) -> None:
+        now = time.time()
+        for key, window_end in list(self._window_ends.items()):
+            if window_end <= now:
+                del self._window_ends[key]
+                self.clear(key)
+        self._next_sweep = now + self.SWEEP_SECONDS
+
+    def reset(self) -> int | None:
+        with self._guard:
+            self._window_ends.clear()
+            return super().reset()
+
+
+def _storage(uri: str, **options: Any) -> storage.Storage:
+    """The storage a FORUM_RATE_LIMIT_STORAGE URI names; ``memory://`` is counted in a SweptMemoryStorage."""
+    if uri.partition("://")[0] == "memory":
+        return SweptMemoryStorage(uri, **options)
+    return storage.storage_from_string(uri, **options)
+
+
 class RateLimits:
     """The limits of one app, with the storage they count in.
 
@@ -60,9 +130,9 @@ class RateLimits:
         if storage_uri.startswith(("redis", "rediss")):
             # An outage must not hang the actions that count: give up on Redis within a second.
             options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
-        self.storage = storage.storage_from_string(storage_uri, wrap_exceptions=True, **options)
+        self.storage = _storage(storage_uri, wrap_exceptions=True, **options)
         self.limiter = strategies.MovingWindowRateLimiter(self.storage)
-        self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.local = strategies.MovingWindowRateLimiter(SweptMemoryStorage())
         self.degraded = False
         self._retry_at = 0.0
 

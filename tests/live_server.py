@@ -23,9 +23,21 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A server process bound to 127.0.0.1; ``start`` waits for /healthz, ``stop`` ends it for good."""
+    """A server process bound to 127.0.0.1; ``start`` waits for /healthz, ``stop`` ends it for good.
 
-    def __init__(self, database_url: str, workdir: Path, *, port: int | None = None, **env: str) -> None:
+    ``root`` runs the ``app.py`` of another checkout of the project (benchmarks compare two trees).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        root: Path | None = None,
+        **env: str,
+    ) -> None:
+        self.root = root or PROJECT_ROOT
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"server-{self.port}.log"
@@ -42,7 +54,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "app.py"], cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
