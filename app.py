@@ -12,8 +12,16 @@ from forum.extensions import socketio
 app = create_app()
 
 if __name__ == "__main__":
+    import contextlib
+
     print(f"Serving the debate forum at http://{app.config['HOST']}:{app.config['PORT']}", flush=True)
+    from forum.archive.pdf import load_weasyprint
     from forum.serving import ForumWSGIHandler
+
+    # Loaded now, not while the first reader of a PDF waits (and everyone else with them). Without its system
+    # libraries, PDF downloads will say why they are not available.
+    with contextlib.suppress(ImportError, OSError):
+        load_weasyprint()
 
     socketio.run(
         app, host=app.config["HOST"], port=app.config["PORT"], log_output=True, handler_class=ForumWSGIHandler

@@ -715,8 +715,13 @@ def test_under_gevent_a_pdf_renders_in_a_worker_thread_not_on_the_event_loop(tmp
         "native = monkey.get_original('threading', 'get_native_id')\n"
         "loop_thread = native()\n"
         "worker_thread = off_the_event_loop(native)\n"
+        "import forum.archive.pdf as pdf_module\n"
+        "kept_together_on = []\n"
+        "original = pdf_module.keep_words_together\n"
+        "pdf_module.keep_words_together = lambda h: (kept_together_on.append(native()), original(h))[1]\n"
         "pdf = render_pdf('<html><body><p>Hello</p></body></html>', 'http://localhost/')\n"
         "assert pdf.startswith(b'%PDF'), pdf[:10]\n"
+        "assert kept_together_on == [worker_thread], 'the Korean word pass ran on the loop'\n"
         "print(loop_thread != worker_thread)\n",
         encoding="utf-8",
     )
@@ -725,3 +730,21 @@ def test_under_gevent_a_pdf_renders_in_a_worker_thread_not_on_the_event_loop(tmp
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True", "the render ran on the event loop's thread"
+
+
+def test_without_weasyprint_a_pdf_is_a_clear_503_in_the_readers_language(
+    app, client, held, login, monkeypatch
+):
+    import sys
+
+    login(held.organizer)
+    _publish(client, held)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a server without Pango
+    reader = app.test_client()
+    refused = reader.get(f"/archive/{held.event.slug}.pdf")
+    assert refused.status_code == 503
+    assert "PDF export is not available on this server" in refused.get_data(as_text=True)
+    reader.set_cookie("forum_lang", "ko")
+    assert "이 서버에서는 PDF로 내보낼 수 없습니다" in reader.get(f"/archive/{held.event.slug}.pdf").get_data(
+        as_text=True
+    )

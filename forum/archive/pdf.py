@@ -132,10 +132,21 @@ def off_the_event_loop(work: Callable[[], T]) -> T:
     return _workers.apply(work)
 
 
+def load_weasyprint() -> Any:
+    """WeasyPrint's HTML class, imported on the calling thread (its import starts a subprocess, which gevent
+    allows only on the main loop); ``python app.py`` calls this once before serving, so no reader waits for
+    it. An ImportError or OSError means the system lacks its libraries."""
+    from weasyprint import HTML
+
+    return HTML
+
+
 def render_pdf(html: str, base_url: str) -> bytes:
-    """PDF bytes for an HTML page; a clear 503 when the server lacks WeasyPrint's system libraries."""
+    """PDF bytes for an HTML page; a clear 503 when the server lacks WeasyPrint's system libraries.
+
+    The heavy part runs off the event loop: the pass that keeps Korean words together and the layout."""
     try:
-        from weasyprint import HTML
+        html_class = load_weasyprint()
     except (ImportError, OSError) as error:
         reason = f"{error.__class__.__name__}: {error}"
         raise PdfUnavailable(
@@ -145,7 +156,9 @@ def render_pdf(html: str, base_url: str) -> bytes:
                 reason=reason,
             )
         ) from None
-    page = keep_words_together(html)
-    return off_the_event_loop(
-        lambda: HTML(string=page, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()
-    )
+
+    def work() -> bytes:
+        page = keep_words_together(html)
+        return html_class(string=page, base_url=base_url, url_fetcher=_static_fetcher()).write_pdf()
+
+    return off_the_event_loop(work)
