@@ -425,6 +425,15 @@ def play(room: Room) -> dict[str, Any]:
         lambda s: s["highlighted_question_id"] == first,
         "Showing a question on the projector",
     )
+    # An answered question stays on the board with its final count: no vote button, no report.
+    act(
+        console,
+        "moderation.answered",
+        {"question_id": second, "answered": "true"},
+        staff,
+        lambda s: any(x["id"] == second and x["status"] == "answered" for x in s["questions"]),
+        "Marking a question answered",
+    )
     if not any(q["id"] == waiting and q["status"] == "pending" for q in staff.state["questions"]):
         raise StepFailed("the third question should still be waiting for the moderator")
     for name, page, mirror in (
