@@ -24,5 +24,11 @@ if __name__ == "__main__":
         load_weasyprint()
 
     socketio.run(
-        app, host=app.config["HOST"], port=app.config["PORT"], log_output=True, handler_class=ForumWSGIHandler
+        app,
+        host=app.config["HOST"],
+        port=app.config["PORT"],
+        log_output=True,
+        handler_class=ForumWSGIHandler,
+        # gevent's default of 128 waiting connections makes a burst of phones wait a whole TCP retry (1 s).
+        backlog=app.config["LISTEN_BACKLOG"],
     )

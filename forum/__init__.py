@@ -60,6 +60,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["forum.rate_limits"] = RateLimits(
         app.config["RATE_LIMITS"], app.config["RATE_LIMIT_STORAGE"]
     )
+    from forum.live.connections import ConnectionLimits
+
+    app.extensions["forum.connections"] = ConnectionLimits(
+        app.config.get("MAX_CONNECTIONS", 20_000), app.config.get("MAX_CONNECTIONS_PER_ADDRESS", 1_000)
+    )
     tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))
     app.extensions["forum.tallies"] = tallies
     broadcast.install(db.session_factory, tallies)

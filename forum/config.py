@@ -96,6 +96,9 @@ class Settings:
     rate_limit_storage: str
     retention_days: int
     proxy_count: int
+    max_connections: int = 20_000
+    max_connections_per_address: int = 1_000
+    listen_backlog: int = 2_048
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -139,6 +142,9 @@ class Settings:
             rate_limit_storage=_env("FORUM_RATE_LIMIT_STORAGE") or shared_store or "memory://",
             retention_days=_env_int("FORUM_AUDIENCE_RETENTION_DAYS", 30),
             proxy_count=_env_int("FORUM_PROXY_COUNT", 0),
+            max_connections=_env_int("FORUM_MAX_CONNECTIONS", 20_000),
+            max_connections_per_address=_env_int("FORUM_MAX_CONNECTIONS_PER_ADDRESS", 1_000),
+            listen_backlog=_env_int("FORUM_LISTEN_BACKLOG", 2_048),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -160,6 +166,9 @@ class Settings:
             "RATE_LIMIT_STORAGE": self.rate_limit_storage,
             "AUDIENCE_RETENTION_DAYS": self.retention_days,
             "PROXY_COUNT": self.proxy_count,
+            "MAX_CONNECTIONS": self.max_connections,
+            "MAX_CONNECTIONS_PER_ADDRESS": self.max_connections_per_address,
+            "LISTEN_BACKLOG": self.listen_backlog,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SECURE": bool(self.public_url and self.public_url.startswith("https://")),
             "SESSION_COOKIE_SAMESITE": "Lax",

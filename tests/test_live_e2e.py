@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 import socketio
@@ -276,3 +279,19 @@ def test_a_malformed_websocket_frame_closes_that_connection_quietly(server, fram
         assert health.status == 200
     written = server.log_path.read_text(errors="replace")[before:]
     assert "Traceback" not in written and "127.0.0.1" not in written, written
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs `ss` (iproute2) to read a socket's backlog")
+@pytest.mark.parametrize("backlog", [None, "777"])
+def test_the_listen_backlog_is_large_by_default_and_configurable(database_url, tmp_path, backlog):
+    """gevent listens with a backlog of 128 unless told: a burst of phones would then wait a TCP retry."""
+    env = {"FORUM_LISTEN_BACKLOG": backlog} if backlog else {}
+    running = LiveServer(database_url, tmp_path, **env).start()
+    try:
+        listing = subprocess.run(
+            ["ss", "-ltnH", f"sport = :{running.port}"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+        assert int(listing[2]) == min(int(backlog or 2048), somaxconn), listing
+    finally:
+        running.stop()

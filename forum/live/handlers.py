@@ -57,7 +57,9 @@ def on_connect(auth: Any = None) -> None:
     organizer = current_user._get_current_object() if current_user.is_authenticated else None
     token = _presented_audience_token(auth)
     hashed = token_hash(token, current_app.config["SECRET_KEY"]) if isinstance(token, str) else None
+    limits = current_app.extensions["forum.connections"]
     try:
+        limits.admit(request.sid, request_network_key())
         with unit_of_work() as session:
             actor = admission.resolve_actor(
                 session,
@@ -81,11 +83,13 @@ def on_connect(auth: Any = None) -> None:
             snapshot = snapshots.snapshot(session, actor)
     except DomainError as error:
         _actors.pop(request.sid, None)
+        limits.release(request.sid)
         raise ConnectionRefusedError(error.message, error.to_dict()) from None
     except Exception:
         # Refuse clearly rather than leave the client waiting for a connection that never comes.
         log.exception("live connection failed")
         _actors.pop(request.sid, None)
+        limits.release(request.sid)
         refusal = server_error()
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     send_snapshot(snapshot, request.sid)
@@ -94,6 +98,7 @@ def on_connect(auth: Any = None) -> None:
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_args: Any) -> None:
     _actors.pop(request.sid, None)
+    current_app.extensions["forum.connections"].release(request.sid)
 
 
 def current_actor() -> Actor | None:

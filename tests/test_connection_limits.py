@@ -1,0 +1,89 @@
+"""Live connections are limited per network address and in all, per process (issue 12): past either limit a
+connection is refused at the door with a clear ``connect_error``, and a disconnect frees its place."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum.live.connections import ConnectionLimits, TooManyConnections
+from forum.protocol import NAMESPACE
+
+
+def test_the_counter_refuses_past_either_limit_and_frees_places():
+    limits = ConnectionLimits(total=3, per_address=2)
+    limits.admit("a1", "net-a")
+    limits.admit("a2", "net-a")
+    with pytest.raises(TooManyConnections):
+        limits.admit("a3", "net-a")
+    limits.admit("b1", "net-b")
+    with pytest.raises(TooManyConnections):
+        limits.admit("c1", "net-c")  # the process is full
+    limits.release("a1")
+    limits.release("a1")  # twice is harmless
+    limits.admit("a3", "net-a")
+    assert limits.counts() == (3, 2)
+    limits.admit("a3", "net-a")  # admitting one connection twice counts it once
+    assert limits.counts() == (3, 2)
+
+
+@pytest.fixture
+def small_limits(app_config):
+    app_config.update(MAX_CONNECTIONS=4, MAX_CONNECTIONS_PER_ADDRESS=2)
+
+
+def _from(app, address):
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def _refusals(app, live_client, monkeypatch, auth, browser):
+    from forum.live import handlers
+
+    refusals = []
+    original = handlers.ConnectionRefusedError
+
+    class Recording(original):
+        def __init__(self, *args):
+            refusals.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(handlers, "ConnectionRefusedError", Recording)
+    connection = live_client(auth, flask_client=browser)
+    return connection, refusals
+
+
+def test_one_address_gets_a_clear_refusal_past_its_limit(
+    small_limits, app, make_live_event, live_client, monkeypatch
+):
+    live = make_live_event()
+    auth = {"event": live.event.slug}
+    first = [live_client(auth, flask_client=_from(app, "198.51.100.1")) for _ in range(2)]
+    assert all(c.is_connected(NAMESPACE) for c in first)
+    third, refusals = _refusals(app, live_client, monkeypatch, auth, _from(app, "198.51.100.1"))
+    assert not third.is_connected(NAMESPACE)
+    ((message, data),) = refusals
+    assert data["code"] == "too_many_connections" and "your network" in message
+    # Another address still gets in, and a closed connection frees its place.
+    assert live_client(auth, flask_client=_from(app, "203.0.113.7")).is_connected(NAMESPACE)
+    first[0].disconnect(NAMESPACE)
+    assert live_client(auth, flask_client=_from(app, "198.51.100.1")).is_connected(NAMESPACE)
+
+
+def test_a_full_process_refuses_everyone_new(small_limits, app, make_live_event, live_client, monkeypatch):
+    live = make_live_event()
+    auth = {"event": live.event.slug}
+    for n in range(4):
+        assert live_client(auth, flask_client=_from(app, f"198.51.100.{n + 10}")).is_connected(NAMESPACE)
+    late, refusals = _refusals(app, live_client, monkeypatch, auth, _from(app, "192.0.2.99"))
+    assert not late.is_connected(NAMESPACE)
+    ((message, data),) = refusals
+    assert data["code"] == "too_many_connections" and "full" in message
+
+
+def test_a_refused_connection_does_not_keep_its_place(small_limits, app, live_client):
+    """A connection refused after it was counted (an unknown event) gives its place back."""
+    for _ in range(6):
+        refused = live_client({"event": "no-such-event"}, flask_client=_from(app, "198.51.100.50"))
+        assert not refused.is_connected(NAMESPACE)
+    assert app.extensions["forum.connections"].counts() == (0, 0)
