@@ -65,6 +65,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["forum.connections"] = ConnectionLimits(
         app.config.get("MAX_CONNECTIONS", 20_000), app.config.get("MAX_CONNECTIONS_PER_ADDRESS", 1_000)
     )
+    from forum.live.snapshots import SharedRoomStates
+
+    app.extensions["forum.room_states"] = SharedRoomStates()
     tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))
     app.extensions["forum.tallies"] = tallies
     broadcast.install(db.session_factory, tallies)

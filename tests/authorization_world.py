@@ -146,6 +146,7 @@ class World:
             shutil.copyfile(self.pristine, self.path)
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.app.extensions["forum.room_states"].clear()  # its sequence numbers went back
 
     def browser(self, role: Role) -> FlaskClient:
         """A fresh browser with the role's cookies: its sign-in, or its audience identity."""
@@ -232,6 +233,8 @@ class World:
         """Send one live action over ``role``'s connection to ``stage``'s room and say what came of it."""
         self.restore_if_changed()
         client, refusal = self.socket(role, stage)
+        # Opening an invited person's connection notes when their link was last used: not the action's doing.
+        self.restore_if_changed()
         if client is None:
             return self._unchanged_if_refused(
                 ACK_CODES.get(refusal, Outcome.ERROR), f"connection refused: {refusal}"

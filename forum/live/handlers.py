@@ -80,7 +80,7 @@ def on_connect(auth: Any = None) -> None:
         if actor.audience_token_hash is not None:
             join_room(audience_room(actor.event_id, actor.audience_token_hash))
         with unit_of_work() as session:
-            snapshot = snapshots.snapshot(session, actor)
+            snapshot = snapshots.snapshot(session, actor, current_app.extensions["forum.room_states"])
     except DomainError as error:
         _actors.pop(request.sid, None)
         limits.release(request.sid)

@@ -16,7 +16,7 @@ from forum.errors import NotFound
 from forum.events.agenda import ordered_questions
 from forum.live.capture import contributions_payload, feed_items
 from forum.live.floor import floor_payload
-from forum.live.state import live_state
+from forum.live.state import live_state_for_reading
 from forum.models import (
     Contribution,
     ContributionKind,
@@ -46,34 +46,24 @@ def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:
     return contributions_payload(session, list(items))
 
 
-def snapshot(session: Session, actor: Actor) -> dict[str, Any]:
-    """Everything the actor's screen shows, with the sequence number it is current as of.
-
-    The sequence number is read *first*: a change committed while the rest is being read then
-    arrives again as a delta with a higher number, and re-applying a delta is harmless.
-    """
-    stream = actor.stream
-    seq = current_seq(session, actor.event_id, stream)
-    event = session.get(Event, actor.event_id)
+def _room_state(session: Session, event_id: int, stream: Stream, seq: int) -> dict[str, Any]:
+    """What every connection on ``stream`` sees alike at ``seq``: the event, panel, agenda, session, floor,
+    feed, the audience's questions and the polls."""
+    event = session.get(Event, event_id)
     if event is None:
         raise NotFound(_("This event no longer exists."))
-    state = live_state(session, event.id)
+    state = live_state_for_reading(session, event.id)
     panel = session.scalars(
         select(Participant)
         .where(Participant.event_id == event.id)
         .order_by(Participant.role, Participant.position, Participant.id)
     ).all()
     show_feed = stream != Stream.PUBLIC or state.feed_enabled
-    data: dict[str, Any] = {
+    staff = stream == Stream.STAFF  # moderators see the moderation side of the audience
+    return {
         "protocol": protocol.PROTOCOL_VERSION,
         "stream": stream.value,
         "seq": seq,
-        "server_time": protocol.timestamp(utcnow()),
-        "you": {
-            "role": actor.role,
-            "participant_id": actor.participant_id,
-            "capabilities": sorted(c.value for c in actor.capabilities),
-        },
         "event": protocol.event_header(event),
         "panel": [protocol.participant(p) for p in panel],
         "agenda": [protocol.question(q) for q in ordered_questions(session, event.id)],
@@ -82,23 +72,75 @@ def snapshot(session: Session, actor: Actor) -> dict[str, Any]:
         **floor_payload(session, event.id),
         "feed_enabled": state.feed_enabled,
         "feed": feed_items(session, event.id) if show_feed else [],
-    }
-    staff = stream == Stream.STAFF  # moderators see the moderation side of the audience
-    data |= {
         "audience": payloads.audience_settings(event, staff=staff),
         "questions": payloads.questions_for(session, event.id, staff=staff),
         "highlighted_question_id": state.highlighted_question_id,
         "projector_keep": state.projector_keep,
         "polls": payloads.polls_for(session, event.id),
     }
+
+
+class SharedRoomStates:
+    """The room state of the public stream, built once per sequence number and shared by every connection
+    that arrives before the next change (a crowd joining, or reconnecting after a restart, costs one build,
+    not one per phone).
+
+    The sequence number is read from the database for each connection, so every process agrees on when a
+    kept state is stale, and a state is kept only for its event's newest number. It is used for live
+    connections only: a page reload right after one's own vote shows the count at once, and the
+    connection's deltas bring the same exact counts a moment later.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[int, dict[str, Any]]] = {}
+        self.builds = 0
+
+    def get(self, session: Session, event_id: int, seq: int) -> dict[str, Any]:
+        kept = self._kept.get(event_id)
+        if kept is not None and kept[0] == seq:
+            return kept[1]
+        room = _room_state(session, event_id, Stream.PUBLIC, seq)
+        self.builds += 1
+        if kept is None or kept[0] < seq:
+            self._kept[event_id] = (seq, room)
+        return room
+
+    def clear(self) -> None:
+        """Forget every kept state: sequence numbers only grow, unless the database itself is put back
+        from a copy (tests do that), and then a kept state could wear a number it no longer stands for."""
+        self._kept.clear()
+
+
+def snapshot(session: Session, actor: Actor, shared: SharedRoomStates | None = None) -> dict[str, Any]:
+    """Everything the actor's screen shows, with the sequence number it is current as of.
+
+    The sequence number is read *first*: a change committed while the rest is being read then
+    arrives again as a delta with a higher number, and re-applying a delta is harmless. With ``shared``,
+    a public-stream connection gets the room state kept for that number (never to be changed in place).
+    """
+    stream = actor.stream
+    seq = current_seq(session, actor.event_id, stream)
+    if shared is not None and stream == Stream.PUBLIC:
+        room = shared.get(session, actor.event_id, seq)
+    else:
+        room = _room_state(session, actor.event_id, stream, seq)
+    data: dict[str, Any] = {
+        **room,
+        "server_time": protocol.timestamp(utcnow()),
+        "you": {
+            "role": actor.role,
+            "participant_id": actor.participant_id,
+            "capabilities": sorted(c.value for c in actor.capabilities),
+        },
+    }
     if actor.role == Role.AUDIENCE:
         data["mine"] = payloads.mine(session, actor)
     if stream in {Stream.STAFF, Stream.CREW}:
-        data["written_answers"] = written_answers(session, event.id)
+        data["written_answers"] = written_answers(session, actor.event_id)
     elif actor.participant_id is not None:
         data["written_answers"] = [
             item
-            for item in written_answers(session, event.id)
+            for item in written_answers(session, actor.event_id)
             if item["participant_id"] == actor.participant_id
         ]
     return data

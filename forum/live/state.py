@@ -26,6 +26,17 @@ def live_state(session: Session, event_id: int, *, lock: bool = False) -> LiveSt
     return state
 
 
+def live_state_for_reading(session: Session, event_id: int) -> LiveState:
+    """The event's live-state row, or, for an event that has none yet, the state a new row would start
+    with, without writing one: reading the room (a connection, a page) never writes."""
+    state = session.scalar(select(LiveState).where(LiveState.event_id == event_id))
+    if state is None:
+        state = LiveState(
+            event_id=event_id, feed_enabled=True, projector_keep=False, public_seq=0, staff_seq=0, crew_seq=0
+        )
+    return state
+
+
 def announce_event_status(session: Session, event: Event) -> None:
     """Tell every open live page where the event now is (session times and the event's status), e.g. when
     the session starts or ends, or when its record is published or taken down."""
