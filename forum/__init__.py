@@ -37,11 +37,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["forum.db"] = db
 
     from forum import boundary, cli, i18n, web
-    from forum.extensions import csrf, login_manager, socketio
+    from forum.extensions import csrf, login_manager, mail, socketio
     from forum.live import broadcast, handlers, regions, wire_json  # noqa: F401 - handlers register on import
 
     csrf.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
     # Always named, also as None: the shared extension keeps options from an earlier app otherwise.
     queue = app.config.get("MESSAGE_QUEUE")
     channel = app.config.get("MESSAGE_QUEUE_CHANNEL", "debate-forum")

@@ -27,6 +27,7 @@ DEFAULT_RATE_LIMITS = {
     "join": "20/minute",  # wrong join codes per network address (right ones never count)
     "identity": "200/hour",  # new audience identities per network address (raise it for one big shared NAT)
     "pdf": "20/minute",  # PDF downloads per network address (each version is rendered once, then kept)
+    "invitation_mail": "30/hour",  # invitation links sent by e-mail, per organizer
 }
 
 
@@ -79,6 +80,58 @@ def load_or_create_secret_key(instance_path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The mail server that sends invitation links; without a host, links are only shown to copy."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    ssl: bool = False
+    sender: str | None = None
+    timeout: int = 10
+
+    @classmethod
+    def from_environ(cls) -> MailSettings:
+        """Read ``FORUM_SMTP_*`` and ``FORUM_MAIL_FROM``; refuse settings that cannot work together."""
+        host = _env("FORUM_SMTP_HOST")
+        use_ssl = _env_bool("FORUM_SMTP_SSL", False)
+        starttls = _env_bool("FORUM_SMTP_STARTTLS", not use_ssl)
+        if use_ssl and starttls:
+            raise ValueError("FORUM_SMTP_SSL and FORUM_SMTP_STARTTLS cannot both be on: choose one")
+        username = _env("FORUM_SMTP_USERNAME")
+        sender = _env("FORUM_MAIL_FROM") or (username if username and "@" in username else None)
+        if host and not sender:
+            raise ValueError("FORUM_SMTP_HOST is set: set FORUM_MAIL_FROM to the address mail is sent from")
+        return cls(
+            host=host,
+            port=_env_int("FORUM_SMTP_PORT", 465 if use_ssl else 587),
+            username=username,
+            password=_env("FORUM_SMTP_PASSWORD"),
+            starttls=starttls,
+            ssl=use_ssl,
+            sender=sender,
+            timeout=_env_int("FORUM_SMTP_TIMEOUT", 10),
+        )
+
+    def flask_config(self) -> dict[str, object]:
+        """Flask-Mailman's settings. The SMTP backend is named even in tests (which would pick an in-memory
+        one), so a configured server is always the one used."""
+        return {
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": self.host,
+            "MAIL_PORT": self.port,
+            "MAIL_USERNAME": self.username,
+            "MAIL_PASSWORD": self.password,
+            "MAIL_USE_TLS": self.starttls,
+            "MAIL_USE_SSL": self.ssl,
+            "MAIL_DEFAULT_SENDER": self.sender,
+            "MAIL_TIMEOUT": self.timeout,
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app reads from the environment, resolved once at start-up."""
 
@@ -99,6 +152,7 @@ class Settings:
     max_connections: int = 20_000
     max_connections_per_address: int = 1_000
     listen_backlog: int = 2_048
+    mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -145,6 +199,7 @@ class Settings:
             max_connections=_env_int("FORUM_MAX_CONNECTIONS", 20_000),
             max_connections_per_address=_env_int("FORUM_MAX_CONNECTIONS_PER_ADDRESS", 1_000),
             listen_backlog=_env_int("FORUM_LISTEN_BACKLOG", 2_048),
+            mail=MailSettings.from_environ(),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -174,5 +229,6 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": None,
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            **self.mail.flask_config(),
             **self.extra,
         }

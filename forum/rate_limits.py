@@ -36,6 +36,7 @@ FRIENDLY = {
     "signin_account": _l("Too many failed sign-ins to this account."),
     "join": _l("Many wrong event codes were tried from your network."),
     "pdf": _l("Many PDFs were downloaded from your network just now."),
+    "invitation_mail": _l("You have sent many invitation e-mails in a short time."),
     "identity": _l(
         "Many new audience members joined from your network just now; you can follow along, and taking part "
         "opens shortly."

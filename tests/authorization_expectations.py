@@ -441,6 +441,12 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation": Case(
         owner(), {"participant_id": "{kimmy}"}, data=CONFIRMED
     ),
+    # The matrix has no mail server and sends no working link: the owner is told why, nothing is sent.
+    "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation/email": Case(
+        owner(frozenset()),
+        {"participant_id": "{kimmy}"},
+        data={"token": "not-a-working-link", "email": "kimmy@example.org", "language": "en"},
+    ),
     "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation/revoke": Case(
         owner(), {"participant_id": "{kimmy}"}, data=CONFIRMED
     ),

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -22,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from forum.limits import (
     AGENDA_QUESTION_MAX,
     CONTRIBUTION_MAX,
+    EMAIL_MAX,
     EVENT_SUMMARY_MAX,
     EVENT_TITLE_MAX,
     HOST_ABOUT_MAX,
@@ -131,6 +133,24 @@ class ParticipantForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=AGENDA_QUESTION_MAX)])
+
+
+class InvitationMailForm(FlaskForm):
+    """E-mailing a link just shown: the page posts the link's token back (the database keeps only a hash)."""
+
+    token = HiddenField()
+    email = EmailField(
+        _l("Their e-mail address"),
+        validators=[
+            DataRequired(message=_l("Enter the address to send the link to.")),
+            Length(max=EMAIL_MAX),
+        ],
+    )
+    language = SelectField(
+        _l("Language of the e-mail"),
+        choices=[SelectChoice("ko", _l("Korean")), SelectChoice("en", _l("English"))],
+        validate_choice=False,  # anything else is the event's language (forum.events.invitation_mail)
+    )
 
 
 class MoveForm(FlaskForm):

@@ -1,7 +1,8 @@
 """Organizer pages for invitation links: one person's, everyone's at once, renewing and revoking.
 
 A link can be shown only right after it is issued (the database keeps a hash), so these pages are the
-one chance to pass links on: they are never cached and send no referrer.
+one chance to pass links on: they are never cached and send no referrer. When the site has a mail server,
+one person's page can also e-mail the link; that form posts the link back and gets the same page again.
 """
 
 from __future__ import annotations
@@ -12,17 +13,29 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from forum.boundary import refuse
 from forum.confirm import require_confirmation
 from forum.db import get_session
-from forum.events import events, invitations, panel
+from forum.errors import Conflict, DomainError, RateLimited
+from forum.events import events, invitation_mail, invitations, panel
+from forum.events.forms import InvitationMailForm
 from forum.events.routes import bp
-from forum.models import Participant
-from forum.web import keep_private, public_url_for
+from forum.models import Event, Participant
+from forum.web import attach_error, keep_private, public_url_for
 
 
-def _shown_once(page: str) -> Response:
+def _shown_once(page: str, status: int = 200) -> Response:
     # A page holding working invitation links: no cache may keep it, no link on it may pass it on.
-    return keep_private(make_response(page))
+    return keep_private(make_response(page, status))
+
+
+def _mail_form(event: Event, token: str) -> InvitationMailForm | None:
+    """The form that e-mails a link just shown, when this site can send mail."""
+    if not invitation_mail.mail_configured():
+        return None
+    return InvitationMailForm(
+        formdata=None, token=token, language=invitation_mail.mail_language(event.language)
+    )
 
 
 def invitation_qr(link: str) -> str:
@@ -53,8 +66,63 @@ def issue_invitation(event_id: int, participant_id: int) -> Response:
             return asked
     _invitation, token = invitations.issue_invitation(session, current_user, event_id, participant_id)
     event = events.owned_event(session, current_user, event_id)
-    page = render_template("events/invitation_issued.html", event=event, card=_link_card(person, token))
+    page = render_template(
+        "events/invitation_issued.html",
+        event=event,
+        card=_link_card(person, token),
+        mail_form=_mail_form(event, token),
+    )
     return _shown_once(page)
+
+
+@bp.post("/<id:event_id>/panel/<id:participant_id>/invitation/email")
+def email_invitation(event_id: int, participant_id: int) -> Response:
+    """E-mail the link the page has just shown, and show the page again, link included, whatever happens."""
+    session = get_session()
+    form = InvitationMailForm()
+    token = form.token.data or ""
+    try:
+        person = invitation_mail.working_link_holder(session, current_user, event_id, participant_id, token)
+    except Conflict as error:
+        # A replaced or revoked link is not shown again: its page is gone for good.
+        refuse()
+        flash(error.message, "error")
+        return redirect(url_for(".event_overview", event_id=event_id) + "#panel", code=303)
+    event = events.owned_event(session, current_user, event_id)
+    card = _link_card(person, token)
+    status, sent, retry_after = 200, None, None
+    # Without a mail server the service refuses before reading the form: that is the message to show.
+    if form.validate_on_submit() or not invitation_mail.mail_configured():
+        try:
+            sent = invitation_mail.send_invitation_mail(
+                session,
+                current_user,
+                event_id,
+                participant_id,
+                token=token,
+                link=str(card["link"]),
+                address=form.email.data,
+                language=form.language.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = error.status
+            retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    else:
+        status = 422
+    mail_form: InvitationMailForm | None = form
+    if not invitation_mail.mail_configured():
+        # A page left open while the mail server was taken away: say so, and offer no form that cannot work.
+        mail_form = None
+        for message in form.form_errors:
+            flash(message, "error")
+    page = render_template(
+        "events/invitation_issued.html", event=event, card=card, mail_form=mail_form, sent=sent
+    )
+    response = _shown_once(page, status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.post("/<id:event_id>/invitations")
