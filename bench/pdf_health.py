@@ -56,6 +56,7 @@ from statistics import median
 from typing import Any
 
 from bench.common import clean_environment, machine, percentile, table
+from bench.search import ENGLISH
 from forum import PROJECT_ROOT
 from tests.live_server import LiveServer
 
@@ -91,22 +92,6 @@ import forum
 print(json.dumps({"package": forum.__file__, "records": records}))
 """
 
-SENTENCES = [
-    "Platform regulation alone fails to protect users.",
-    "We need forums for solidarity and shared reports.",
-    "Encryption is a basic tool for journalists and activists.",
-    "Any regulation should respect freedom of expression.",
-    "Regulators move slower than the services they oversee.",
-    "Education and media literacy come first.",
-    "Blocking a whole service punishes ordinary users.",
-    "International consensus takes years to build.",
-    "Cooperation with investigators must follow due process.",
-    "Victims of digital sex crimes need fast takedowns.",
-    "Transparency reports show how requests are handled.",
-    "플랫폼 규제가 답은 아닙니다.",
-    "표현의 자유를 지켜야 합니다.",
-    "국제적인 합의가 필요합니다.",
-]
 TOPICS = ["messengers", "encryption", "platforms", "AI systems", "privacy", "online safety", "takedowns"]
 
 
@@ -125,7 +110,7 @@ def long_summary(questions: int, paragraphs: int, seed: int) -> str:
     for number in range(1, questions + 1):
         lines.append(f"{number}. What should be done about {rng.choice(TOPICS)}, point {number}?")
         for _ in range(paragraphs):
-            lines.append(" ".join(rng.sample(SENTENCES, 3)))
+            lines.append(" ".join(rng.sample(ENGLISH, 3)))
     lines.append("*About the host: A benchmark's made-up host.")
     return "\n".join(lines) + "\n"
 

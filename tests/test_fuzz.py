@@ -51,6 +51,7 @@ from forum.models import (
 from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, ORGANIZER_ROUTES, act
 from tests.identities import audience_token
+from tests.test_protocol_conformance import doc_table, names
 
 DOC = (PROJECT_ROOT / "docs" / "realtime.md").read_text(encoding="utf-8")
 
@@ -89,22 +90,6 @@ def invalid_writes(app) -> Iterator[list[str]]:
 
 
 # --- What docs/realtime.md promises ----------------------------------------------------------------------
-
-
-def doc_table(header: str) -> list[list[str]]:
-    """The body rows of the Markdown table in docs/realtime.md whose header row starts with ``header``."""
-    lines = DOC.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows
-
-
-def names(cell: str) -> list[str]:
-    return re.findall(r"`([^`]+)`", cell)
 
 
 # The codes an action's ack may carry: not those marked "(connect only)" or "(client side)", nor server_error.
