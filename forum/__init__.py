@@ -74,7 +74,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     broadcast.install(db.session_factory, tallies)
     from forum.serving import WebSocketHandshakeCheck
 
-    app.wsgi_app = WebSocketHandshakeCheck(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = WebSocketHandshakeCheck(  # type: ignore[method-assign]
+        app.wsgi_app, compression=bool(app.config.get("WEBSOCKET_COMPRESSION"))
+    )
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -152,6 +152,7 @@ class Settings:
     max_connections: int = 20_000
     max_connections_per_address: int = 1_000
     listen_backlog: int = 2_048
+    websocket_compression: bool = False
     mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -199,6 +200,7 @@ class Settings:
             max_connections=_env_int("FORUM_MAX_CONNECTIONS", 20_000),
             max_connections_per_address=_env_int("FORUM_MAX_CONNECTIONS_PER_ADDRESS", 1_000),
             listen_backlog=_env_int("FORUM_LISTEN_BACKLOG", 2_048),
+            websocket_compression=_env_bool("FORUM_WEBSOCKET_COMPRESSION", False),
             mail=MailSettings.from_environ(),
         )
 
@@ -224,6 +226,7 @@ class Settings:
             "MAX_CONNECTIONS": self.max_connections,
             "MAX_CONNECTIONS_PER_ADDRESS": self.max_connections_per_address,
             "LISTEN_BACKLOG": self.listen_backlog,
+            "WEBSOCKET_COMPRESSION": self.websocket_compression,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SECURE": bool(self.public_url and self.public_url.startswith("https://")),
             "SESSION_COOKIE_SAMESITE": "Lax",

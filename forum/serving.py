@@ -98,14 +98,22 @@ def _websocket_refusal(environ: dict[str, Any]) -> tuple[str, str] | None:
 
 
 class WebSocketHandshakeCheck:
-    """WSGI middleware: a malformed WebSocket upgrade to the live endpoint gets a plain 4xx with the reason,
-    never a 500 from deep inside the WebSocket library."""
+    """WSGI middleware for WebSocket upgrades to the live endpoint: a malformed one gets a plain 4xx with the
+    reason, never a 500 from deep inside the WebSocket library; and unless ``compression`` is on, the
+    client's offer of permessage-deflate is taken out of the request, so the library does not accept it.
 
-    def __init__(self, app: Any, path: str = "/socket.io/") -> None:
-        self.app, self.path = app, path
+    Live messages are small (a delta is about a hundred bytes), and a deflate context costs each connection
+    about 100 KB of memory and each message CPU time: for thousands of phones in one room that is the
+    wrong trade (``FORUM_WEBSOCKET_COMPRESSION`` turns it back on).
+    """
+
+    def __init__(self, app: Any, path: str = "/socket.io/", *, compression: bool = False) -> None:
+        self.app, self.path, self.compression = app, path, compression
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO", "").startswith(self.path) and "HTTP_UPGRADE" in environ:
+            if not self.compression:
+                environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
             refusal = _websocket_refusal(environ)
             if refusal is not None:
                 status, reason = refusal

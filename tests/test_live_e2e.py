@@ -295,3 +295,25 @@ def test_the_listen_backlog_is_large_by_default_and_configurable(database_url, t
         assert int(listing[2]) == min(int(backlog or 2048), somaxconn), listing
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("compression", [None, "1"])
+def test_permessage_deflate_is_declined_unless_switched_on(database_url, tmp_path, compression):
+    """Live messages are small: a deflate context per connection costs memory and CPU (issue 12)."""
+    import socket
+
+    env = {"FORUM_WEBSOCKET_COMPRESSION": compression} if compression else {}
+    running = LiveServer(database_url, tmp_path, **env).start()
+    try:
+        offer = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+        upgrade = b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + _KEY
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as connection:
+            connection.sendall(_UPGRADE + upgrade + b"\r\nSec-WebSocket-Version: 13\r\n" + offer + b"\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer and (chunk := connection.recv(4096)):
+                answer += chunk
+        head = answer.partition(b"\r\n\r\n")[0].lower()
+        assert head.startswith(b"http/1.1 101")
+        assert (b"sec-websocket-extensions: permessage-deflate" in head) == bool(compression), head
+    finally:
+        running.stop()
