@@ -128,6 +128,7 @@ HTTP_ONLY_CODES = {
     "csrf_failed": "plain HTML form posts",
     "comments_closed": "reader comments on a published record",
     "pdf_unavailable": "the archive's PDF export",
+    "mail_not_sent": "sending an invitation link by e-mail",
 }
 
 
