@@ -51,9 +51,7 @@ from forum.models import (
 from forum.protocol import NAMESPACE
 from tests.conftest import DEFAULT_PASSWORD, ORGANIZER_ROUTES, act
 from tests.identities import audience_token
-from tests.test_protocol_conformance import doc_table, names
-
-DOC = (PROJECT_ROOT / "docs" / "realtime.md").read_text(encoding="utf-8")
+from tests.realtime_doc import DOC, doc_table, names
 
 # Examples per (action, role) and per form route; every run tries the same ones (derandomize).
 ACTION_EXAMPLES = 20

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from forum.config import DEFAULT_RATE_LIMITS, MailSettings
 from forum.models import Invitation
 from tests.conftest import DEFAULT_PASSWORD
-from tests.test_i18n_coverage import KOREAN, english_in
+from tests.interface_text import KOREAN, english_in
 
 SENDER = "forum@example.org"
 REFUSED = "nobody@example.org"

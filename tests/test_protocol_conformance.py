@@ -34,32 +34,13 @@ from tests.conftest import DEFAULT_PASSWORD, act, received
 from tests.identities import audience_token
 from tests.live_mirror import MirrorClient
 from tests.live_server import LiveServer
-
-DOC = (PROJECT_ROOT / "docs" / "realtime.md").read_text(encoding="utf-8")
+from tests.realtime_doc import DOC, doc_table, names
 
 
 @pytest.fixture
 def app_config(app_config):
     """Enough questions per minute for the flag table, which asks a handful in a row."""
     return {**app_config, "RATE_LIMITS": {**DEFAULT_RATE_LIMITS, "question": "100/minute"}}
-
-
-def doc_table(header: str) -> list[list[str]]:
-    """The body rows of the Markdown table in docs/realtime.md whose header row starts with ``header``."""
-    lines = DOC.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    assert rows, f"the table under {header!r} is empty"
-    return rows
-
-
-def names(cell: str) -> list[str]:
-    """The `backticked` names in a table cell."""
-    return re.findall(r"`([^`]+)`", cell)
 
 
 # --- The page's tables are the server's ---------------------------------------------------------------
