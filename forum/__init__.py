@@ -61,11 +61,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["forum.rate_limits"] = RateLimits(
         app.config["RATE_LIMITS"], app.config["RATE_LIMIT_STORAGE"]
     )
-    from forum.live.connections import ConnectionLimits
+    from forum.live.connections import ADMISSION_MAX_WAIT, AdmissionPace, ConnectionLimits
 
     app.extensions["forum.connections"] = ConnectionLimits(
         app.config.get("MAX_CONNECTIONS", 20_000), app.config.get("MAX_CONNECTIONS_PER_ADDRESS", 1_000)
     )
+    rate = app.config.get("ADMISSION_RATE", 0)
+    app.extensions["forum.admission_pace"] = AdmissionPace(rate, burst=rate, max_wait=ADMISSION_MAX_WAIT)
     from forum.live.snapshots import SharedRoomStates
 
     app.extensions["forum.room_states"] = SharedRoomStates()

@@ -55,6 +55,28 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+LIVE_TRANSPORT_NAMES = ("polling", "websocket")
+
+
+def _live_transports(workers: int) -> tuple[str, ...]:
+    """How live pages connect (``FORUM_LIVE_TRANSPORTS``, comma-separated, in the order tried).
+
+    One process: long-polling first, then the upgrade to WebSocket (Socket.IO's default, which also gets
+    through proxies that block WebSockets). Several processes on one address (``FORUM_WORKERS``): WebSocket
+    only, because the kernel may hand a browser's successive polling requests to different processes.
+    """
+    raw = _env("FORUM_LIVE_TRANSPORTS")
+    if raw is None:
+        return ("websocket",) if workers > 1 else LIVE_TRANSPORT_NAMES
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    unknown = [name for name in names if name not in LIVE_TRANSPORT_NAMES]
+    if not names or unknown or len(set(names)) != len(names):
+        raise ValueError(
+            f"FORUM_LIVE_TRANSPORTS lists 'polling' and/or 'websocket' (comma-separated), got {raw!r}"
+        )
+    return names
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain ``postgresql://`` URLs at the psycopg 3 driver we ship."""
     if url.startswith("postgres://"):
@@ -153,6 +175,9 @@ class Settings:
     max_connections_per_address: int = 1_000
     listen_backlog: int = 2_048
     websocket_compression: bool = False
+    workers: int = 1
+    admission_rate: int = 500
+    live_transports: tuple[str, ...] = ("polling", "websocket")
     mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -177,6 +202,7 @@ class Settings:
             if public_url not in origins and not origins_raw:
                 origins.append(public_url)
         message_queue = _env("FORUM_MESSAGE_QUEUE")
+        workers = _env_int("FORUM_WORKERS", 1)
         rate_limits = {
             name: _env(f"FORUM_RATE_{name.upper()}", default) or default
             for name, default in DEFAULT_RATE_LIMITS.items()
@@ -201,6 +227,9 @@ class Settings:
             max_connections_per_address=_env_int("FORUM_MAX_CONNECTIONS_PER_ADDRESS", 1_000),
             listen_backlog=_env_int("FORUM_LISTEN_BACKLOG", 2_048),
             websocket_compression=_env_bool("FORUM_WEBSOCKET_COMPRESSION", False),
+            workers=workers,
+            admission_rate=_env_int("FORUM_ADMISSION_RATE", 500),
+            live_transports=_live_transports(workers),
             mail=MailSettings.from_environ(),
         )
 
@@ -227,6 +256,9 @@ class Settings:
             "MAX_CONNECTIONS_PER_ADDRESS": self.max_connections_per_address,
             "LISTEN_BACKLOG": self.listen_backlog,
             "WEBSOCKET_COMPRESSION": self.websocket_compression,
+            "WORKERS": self.workers,
+            "ADMISSION_RATE": self.admission_rate,
+            "LIVE_TRANSPORTS": list(self.live_transports),
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SECURE": bool(self.public_url and self.public_url.startswith("https://")),
             "SESSION_COOKIE_SAMESITE": "Lax",

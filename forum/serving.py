@@ -1,9 +1,10 @@
-"""Serving with gevent: the WSGI handler used by ``python app.py``."""
+"""Serving with gevent: the listening socket, the WSGI server and its handler used by ``python app.py``."""
 
 from __future__ import annotations
 
 import logging
 import re
+import socket
 from types import TracebackType
 from typing import Any
 
@@ -127,3 +128,36 @@ class WebSocketHandshakeCheck:
                 start_response(status, headers)
                 return [body]
         return self.app(environ, start_response)
+
+
+def listening_socket(host: str, port: int, backlog: int, *, reuse_port: bool = False) -> socket.socket:
+    """A TCP socket listening on ``host``:``port`` with room for ``backlog`` connections not yet accepted.
+
+    gevent's default backlog of 128 makes a burst of phones joining at once wait a whole TCP retry (1 s).
+    With ``reuse_port`` several processes listen on the same address and the kernel spreads new connections
+    across them (``FORUM_WORKERS``, forum/workers.py).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind((host, port))
+        listener.listen(backlog)
+    except OSError:
+        listener.close()
+        raise
+    listener.setblocking(False)
+    return listener
+
+
+def serve(app: Any, listener: socket.socket, *, log_output: bool = True) -> None:
+    """Serve ``app`` (HTTP pages and the live connections) on ``listener`` until the process is stopped.
+
+    This is what Flask-SocketIO's ``socketio.run`` does under gevent without gevent-websocket (WebSockets
+    come from simple-websocket), with the project's handler and a listening socket made here.
+    """
+    log = "default" if log_output else None
+    server = pywsgi.WSGIServer(listener, app, handler_class=ForumWSGIHandler, log=log)
+    server.serve_forever()

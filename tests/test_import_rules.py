@@ -19,6 +19,7 @@ LEAVES = {
     "forum.limits",
     "forum.protocol",
     "forum.serving",
+    "forum.workers",
 }
 # The shared core under the features: no feature package may be imported from here.
 CORE = {"forum.db", "forum.access", "forum.fields", "forum.outbox", "forum.rate_limits", "forum.migrate"}

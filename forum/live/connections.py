@@ -1,5 +1,6 @@
 """How many live connections this process holds, in all and per network address, and the refusal past
-either limit (``FORUM_MAX_CONNECTIONS``, ``FORUM_MAX_CONNECTIONS_PER_ADDRESS``; per process).
+either limit (``FORUM_MAX_CONNECTIONS``, ``FORUM_MAX_CONNECTIONS_PER_ADDRESS``; per process); and how fast
+it lets them in (``FORUM_ADMISSION_RATE``).
 
 A connection is counted from the moment it is admitted until it disconnects, whatever its role: one
 address opening thousands of sockets, or a room fuller than the process can serve, is refused at the door
@@ -9,7 +10,9 @@ with a clear reason instead of slowing everyone down.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 
@@ -63,3 +66,46 @@ class ConnectionLimits:
         """(connections held, addresses they come from)."""
         with self._lock:
             return len(self._address_of), len(self._per_address)
+
+
+# The longest a connection waits in line before it is told to come back later instead.
+ADMISSION_MAX_WAIT = 10.0
+
+
+class AdmissionBusy(DomainError):
+    code = "busy"
+    status = 503
+
+
+class AdmissionPace:
+    """Lets connections in at most ``rate`` a second (after a first ``burst``), so that a crowd arriving at
+    once (thousands of phones reconnecting after a restart) is served in turn while broadcasts to those
+    already in the room go on.
+
+    ``reserve`` says how long the caller must wait for its turn; the caller sleeps that long (a greenlet:
+    nobody else waits with it). Past ``max_wait`` the connection is refused with ``busy`` instead, and the
+    browser tries again a few seconds later (static/js/live/client.js). A ``rate`` of 0 lets everyone in
+    at once. The pace is per process: N workers admit N times as many.
+    """
+
+    def __init__(
+        self, rate: float, burst: int, max_wait: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.max_wait, self._clock = rate, max(1, burst), max_wait, clock
+        self._lock = threading.Lock()
+        self._due = 0.0  # when the line of admitted connections will have been let through
+
+    def reserve(self) -> float:
+        """Seconds to wait before going in, or ``AdmissionBusy`` when the line is longer than ``max_wait``."""
+        if self.rate <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            due = max(self._due, now)
+            wait = due - now - (self.burst - 1) / self.rate
+            if wait > self.max_wait:
+                raise AdmissionBusy(
+                    _("Many people are joining right now. The page connects by itself in a few seconds."),
+                )
+            self._due = due + 1 / self.rate
+            return max(0.0, wait)

@@ -6,6 +6,7 @@ Broadcasting is not done here: the commit triggers :mod:`forum.live.broadcast`.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import current_app, request
@@ -60,6 +61,11 @@ def on_connect(auth: Any = None) -> None:
     limits = current_app.extensions["forum.connections"]
     try:
         limits.admit(request.sid, request_network_key())
+        # In line behind the crowd that arrived just before (a restart's reconnections): sleeping here holds
+        # nobody else up, and the process keeps broadcasting to those already in.
+        wait = current_app.extensions["forum.admission_pace"].reserve()
+        if wait:
+            time.sleep(wait)
         with unit_of_work() as session:
             actor = admission.resolve_actor(
                 session,

@@ -235,6 +235,18 @@ SORTS: dict[str, Any] = {
 }
 
 
+# After losing the connection, a browser waits 1 s, then twice as long after each failed attempt, up to
+# 10 s, each wait moved by up to half its length at random: after a restart, thousands of phones come back
+# spread over seconds instead of all at once.
+RECONNECT_BACKOFF = {"reconnectionDelay": 1_000, "reconnectionDelayMax": 10_000, "randomizationFactor": 0.5}
+
+
+def connection_options() -> dict[str, Any]:
+    """The options the browser's Socket.IO client connects with (static/js/live/client.js)."""
+    transports = current_app.config.get("LIVE_TRANSPORTS") or ["polling", "websocket"]
+    return {"transports": list(transports), **RECONNECT_BACKOFF}
+
+
 def page_context(
     snapshot: dict[str, Any],
     *,
@@ -258,5 +270,7 @@ def page_context(
         "messages": client_messages(),
         "word_list_reason": asking.WORD_LIST_REASON,
         "catalogue": catalogue(),
+        # How the browser connects: the transports (FORUM_LIVE_TRANSPORTS) and its reconnection backoff.
+        "connection": connection_options(),
     }
     return {"s": state, "ui": ui, "local": local or {}, "now": state["server_time"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -57,7 +58,11 @@ def healthz() -> tuple[Response, int]:
     except SQLAlchemyError as error:
         log.warning("health check: database unreachable: %s", error)
         return jsonify(status="degraded", database="unreachable"), 503
-    return jsonify(status="ok", database="ok"), 200
+    answer: dict[str, object] = {"status": "ok", "database": "ok"}
+    worker = os.environ.get("FORUM_WORKER_INDEX")
+    if worker:
+        answer["worker"] = int(worker)  # which of several processes answered (FORUM_WORKERS, docs/deploy.md)
+    return jsonify(answer), 200
 
 
 @bp.get("/language/<code>")

@@ -8,6 +8,9 @@ const ACK_TIMEOUT_MS = 10000;
 // emits what it committed). A delta that skips a number waits this long for the missing one before the
 // client gives up and asks for a fresh snapshot (docs/realtime.md, "Order").
 export const GAP_WAIT_MS = 500;
+// Refused with "busy" while the server admits a crowd: try again after 3 to 6 s.
+const BUSY = "busy";
+const BUSY_RETRY_MS = 3000;
 
 // Apply one delta to a state object. Every delta *sets* a value, so applying it twice is harmless.
 export function applyDelta(state, delta) {
@@ -115,8 +118,10 @@ function randomId() {
 }
 
 export class LiveClient {
-  constructor({ event, invite, onState, onStatus, timeoutMessage }) {
+  constructor({ event, invite, onState, onStatus, timeoutMessage, connection }) {
     this.timeoutMessage = timeoutMessage || "";
+    // Transports and reconnection backoff, as the server says (forum/live/regions.py connection_options).
+    this.connection = connection || {};
     this.auth = { event };
     if (invite) this.auth.invite = invite;
     this.onState = onState;
@@ -132,7 +137,7 @@ export class LiveClient {
   }
 
   connect() {
-    this.socket = io(NAMESPACE, { auth: this.auth });
+    this.socket = io(NAMESPACE, { ...this.connection, auth: this.auth });
     this.socket.on("connect", () => this.onStatus("connected"));
     this.socket.on("disconnect", () => {
       // Until the next snapshot arrives, deltas are kept rather than applied to what we showed before.
@@ -140,7 +145,13 @@ export class LiveClient {
       this.onStatus("reconnecting");
     });
     this.socket.on("connect_error", (error) => {
-      if (error.data && error.data.message) this.onStatus("refused", error.data.message);
+      if (error.data && error.data.code === BUSY) {
+        // The server is letting a crowd in at a bounded pace: come back after a random few seconds (Socket.IO
+        // does not retry a connection the server refused by itself).
+        this.onStatus("reconnecting", error.data.message);
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.socket.connect(), BUSY_RETRY_MS * (1 + Math.random()));
+      } else if (error.data && error.data.message) this.onStatus("refused", error.data.message);
       else this.onStatus("reconnecting");
     });
     this.socket.on("snapshot", (snapshot) => this.applySnapshot(snapshot));

@@ -35,6 +35,7 @@ export class LivePage {
       onState: () => this.schedule(),
       onStatus: (status, message) => this.showConnection(status, message),
       timeoutMessage: this.messages.timeout,
+      connection: this.ui.connection,
     });
     this.frame = null;
     // What a form is doing lives here, not in attributes a morph could rewrite: a form being sent, and the
