@@ -40,6 +40,9 @@ AUDIENCE_NAME_MAX = 60  # the name an audience question or a reader's comment is
 AUDIENCE_QUESTION_MAX = 500
 REPORT_REASON_MAX = 200  # why an audience member reports a question
 COMMENT_MAX = 2000  # a reader's comment on a published record
+# Audience questions a public snapshot carries: the first this many by votes and the newest this many (with
+# 1,600 questions a full board is 264 KB per phone). The rest come a page at a time (``board.page``).
+BOARD_SNAPSHOT_QUESTIONS = 100
 
 # Moderation
 REJECTION_REASON_MAX = 500  # why a moderator rejects a question

@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     """Client -> server event names. Every one is acknowledged with ``{"ok": ...}``."""
 
     SYNC = "sync"
+    BOARD_PAGE = "board.page"
     SESSION_START = "session.start"
     SESSION_END = "session.end"
     QUESTION_GOTO = "question.goto"

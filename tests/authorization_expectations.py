@@ -270,6 +270,7 @@ NOT_PUBLISHED = ALL - {Stage.PUBLISHED}
 
 ACTIONS: dict[str, Action] = {
     "sync": Action(anyone()),
+    "board.page": Action(anyone(), {"sort": "votes"}),
     # A session opens once the event is scheduled and may be resumed after it ended, unless its record is
     # published. An unpublished record is an ended event again, so its session may be reopened (the feed
     # stays off: record_withdrawn).

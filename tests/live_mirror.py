@@ -50,6 +50,9 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> None:
             questions.append(data)
             questions.sort(key=lambda q: (q["created_at"], q["id"]))
     elif kind == "votes":
+        held = {q["id"] for q in state["questions"]}
+        state["questions"].extend(q for q in data.get("questions", []) if q["id"] not in held)
+        state["questions"].sort(key=lambda q: (q["created_at"], q["id"]))
         for question in state["questions"]:
             if str(question["id"]) in data["counts"]:
                 question["votes"] = data["counts"][str(question["id"])]

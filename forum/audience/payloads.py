@@ -80,15 +80,36 @@ def staff_payload(session: Session, item: AudienceQuestion) -> dict[str, Any]:
     return payload
 
 
-def questions_for(session: Session, event_id: int, *, staff: bool) -> list[dict[str, Any]]:
-    """The public list (approved and answered) or the staff list (everything but withdrawn and merged)."""
+BOARD_SORTS = ("votes", "newest")
+
+
+def board_order(items: list[AudienceQuestion], counts: dict[int, int], sort: str) -> list[AudienceQuestion]:
+    """The board's order (as ``SORTS`` in forum/live/regions.py orders it on the page): pinned first, then
+    most votes (oldest first among equals), or newest first."""
+    if sort == "newest":
+        ordered = sorted(items, key=lambda q: (q.created_at, q.id), reverse=True)
+    else:
+        ordered = sorted(items, key=lambda q: (-counts.get(q.id, 0), q.created_at, q.id))
+    return sorted(ordered, key=lambda q: not q.pinned)  # stable: keeps the order within pinned and unpinned
+
+
+def _listed(session: Session, event_id: int, *, staff: bool) -> list[AudienceQuestion]:
     query = select(AudienceQuestion).where(AudienceQuestion.event_id == event_id)
     if staff:
         query = query.where(AudienceQuestion.status.not_in(GONE_STATUSES))
     else:
         query = query.where(AudienceQuestion.status.in_(VISIBLE_STATUSES))
-    items = list(session.scalars(query.order_by(AudienceQuestion.created_at, AudienceQuestion.id)))
-    counts = vote_counts(session, [q.id for q in items])
+    return list(session.scalars(query.order_by(AudienceQuestion.created_at, AudienceQuestion.id)))
+
+
+def _board_heads(items: list[AudienceQuestion], counts: dict[int, int], limit: int) -> set[int]:
+    """The ids of the first ``limit`` questions in each of the board's orders."""
+    return {q.id for sort in BOARD_SORTS for q in board_order(items, counts, sort)[:limit]}
+
+
+def _payloads(
+    session: Session, event_id: int, items: list[AudienceQuestion], counts: dict[int, int], *, staff: bool
+) -> list[dict[str, Any]]:
     if not staff:
         return [public_question(q, counts[q.id]) for q in items]
     reports = report_counts(session, [q.id for q in items])
@@ -100,6 +121,47 @@ def questions_for(session: Session, event_id: int, *, staff: bool) -> list[dict[
         )
     )
     return [staff_question(q, counts[q.id], reports.get(q.id, 0), q.member_id in blocked) for q in items]
+
+
+def questions_for(
+    session: Session, event_id: int, *, staff: bool, limit: int | None = None, keep: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The public list (approved and answered) or the staff list (everything but withdrawn and merged),
+    with how many there are in all.
+
+    With ``limit`` a public list holds only the first ``limit`` questions by votes and the ``limit`` newest
+    (and ``keep``, the question on the projector): a crowded board costs each phone a bounded snapshot, and
+    the rest is a ``board_page`` away. Staff always get everything: they moderate it.
+    """
+    items = _listed(session, event_id, staff=staff)
+    total = len(items)
+    counts = vote_counts(session, [q.id for q in items])
+    if not staff and limit is not None and total > limit:
+        kept = _board_heads(items, counts, limit) | {keep}
+        items = [q for q in items if q.id in kept]
+    return _payloads(session, event_id, items, counts, staff=staff), total
+
+
+def board_page(
+    session: Session, event_id: int, *, staff: bool, sort: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """``limit`` questions of the board from ``offset`` in ``sort`` order, and how many there are in all."""
+    items = _listed(session, event_id, staff=staff)
+    counts = vote_counts(session, [q.id for q in items])
+    page = board_order(items, counts, sort)[offset : offset + limit]
+    return _payloads(session, event_id, page, counts, staff=staff), len(items)
+
+
+def climbers(session: Session, event_id: int, changed: set[int], limit: int) -> list[dict[str, Any]]:
+    """Of the questions whose counts just changed, those now among the first ``limit`` by votes, as the
+    public sees them: a phone holding only the head of a crowded board (``questions_for`` with ``limit``)
+    learns of a question that has climbed into it. Nothing while the whole board fits in a snapshot."""
+    items = _listed(session, event_id, staff=False)
+    if len(items) <= limit:
+        return []
+    counts = vote_counts(session, [q.id for q in items])
+    head = board_order(items, counts, "votes")[:limit]
+    return [public_question(q, counts[q.id]) for q in head if q.id in changed]
 
 
 def poll_payload(session: Session, poll: Poll, tally: dict[int, int] | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from forum.access import Actor, audience_actor
 from forum.db import get_session
 from forum.events import events
 from forum.extensions import csrf
+from forum.limits import BOARD_SNAPSHOT_QUESTIONS
 from forum.live import actions, regions, snapshots
 from forum.live.messages import done_message
 from forum.models import Event
@@ -39,7 +40,9 @@ def event_page(slug: str) -> str:
     session = get_session()
     viewer = current_user if current_user.is_authenticated else None
     event = events.visible_event(session, slug, viewer)
-    snapshot = snapshots.snapshot(session, _actor(event))
+    # Without JavaScript, "show more" on a crowded board asks for the whole board with the page.
+    limit = None if request.args.get("board") == "all" else BOARD_SNAPSHOT_QUESTIONS
+    snapshot = snapshots.snapshot(session, _actor(event), board_limit=limit)
     sort = "newest" if request.args.get("sort") == "newest" else "votes"
     context = regions.page_context(
         snapshot,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum import outbox
+from forum.limits import BOARD_SNAPSHOT_QUESTIONS
 from forum.models import PollVote, QuestionVote
 from forum.protocol import Change
 
@@ -50,9 +52,14 @@ def tally_payload(poll_id: int, tally: dict[int, int]) -> dict[str, object]:
 def publish_tallies(session: Session, event_id: int, question_ids: set[int], poll_ids: set[int]) -> None:
     """Record one delta with the current counts of the given questions, and one per poll."""
     if question_ids:
+        from forum.audience.payloads import climbers  # payloads reads its counts from here
+
         counts = vote_counts(session, question_ids)
-        outbox.announce(
-            session, event_id, Change.VOTES, {"counts": {str(k): v for k, v in counts.items()}}, public=True
-        )
+        data: dict[str, Any] = {"counts": {str(k): v for k, v in counts.items()}}
+        # On a board too crowded for one snapshot, a question that climbs into its head comes whole.
+        climbed = climbers(session, event_id, question_ids, BOARD_SNAPSHOT_QUESTIONS)
+        if climbed:
+            data["questions"] = climbed
+        outbox.announce(session, event_id, Change.VOTES, data, public=True)
     for poll_id, tally in poll_tallies(session, poll_ids).items():
         outbox.announce(session, event_id, Change.POLL_TALLY, tally_payload(poll_id, tally), public=True)

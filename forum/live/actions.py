@@ -62,6 +62,9 @@ def _optional_text(payload: Payload, name: str) -> str | None:
 
 ACTIONS: dict[Action, Handler] = {
     Action.SYNC: lambda s, a, p: snapshots.snapshot(s, a),
+    Action.BOARD_PAGE: lambda s, a, p: snapshots.board_page(
+        s, a, p.get("sort"), _optional_int(p, "offset") or 0
+    ),
     Action.SESSION_START: lambda s, a, p: proceedings.start_session(s, a),
     Action.SESSION_END: lambda s, a, p: proceedings.end_session(s, a),
     Action.QUESTION_GOTO: lambda s, a, p: proceedings.goto_question(s, a, _int(p, "question_id")),

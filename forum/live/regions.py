@@ -207,6 +207,7 @@ def limits() -> dict[str, int]:
         "contribution": shared_limits.CONTRIBUTION_MAX,
         "agenda_question": shared_limits.AGENDA_QUESTION_MAX,
         "poll_option": shared_limits.POLL_OPTION_MAX,
+        "board_page": shared_limits.BOARD_SNAPSHOT_QUESTIONS,
     }
 
 

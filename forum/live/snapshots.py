@@ -12,8 +12,9 @@ from forum import protocol
 from forum.access import Actor, Role
 from forum.audience import payloads
 from forum.db import utcnow
-from forum.errors import NotFound
+from forum.errors import InvalidInput, NotFound
 from forum.events.agenda import ordered_questions
+from forum.limits import BOARD_SNAPSHOT_QUESTIONS
 from forum.live.capture import contributions_payload, feed_items
 from forum.live.floor import floor_payload
 from forum.live.state import live_state_for_reading
@@ -27,6 +28,8 @@ from forum.models import (
 )
 from forum.outbox import SEQ_COLUMNS
 from forum.protocol import Stream
+
+MAX_BOARD_OFFSET = 1_000_000
 
 
 def current_seq(session: Session, event_id: int, stream: Stream) -> int:
@@ -46,9 +49,15 @@ def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:
     return contributions_payload(session, list(items))
 
 
-def _room_state(session: Session, event_id: int, stream: Stream, seq: int) -> dict[str, Any]:
+def _room_state(
+    session: Session,
+    event_id: int,
+    stream: Stream,
+    seq: int,
+    board_limit: int | None = BOARD_SNAPSHOT_QUESTIONS,
+) -> dict[str, Any]:
     """What every connection on ``stream`` sees alike at ``seq``: the event, panel, agenda, session, floor,
-    feed, the audience's questions and the polls."""
+    feed, the audience's questions (on a crowded public board, its head: ``board_limit``) and the polls."""
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound(_("This event no longer exists."))
@@ -60,6 +69,9 @@ def _room_state(session: Session, event_id: int, stream: Stream, seq: int) -> di
     ).all()
     show_feed = stream != Stream.PUBLIC or state.feed_enabled
     staff = stream == Stream.STAFF  # moderators see the moderation side of the audience
+    questions, questions_total = payloads.questions_for(
+        session, event.id, staff=staff, limit=board_limit, keep=state.highlighted_question_id
+    )
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "stream": stream.value,
@@ -73,7 +85,8 @@ def _room_state(session: Session, event_id: int, stream: Stream, seq: int) -> di
         "feed_enabled": state.feed_enabled,
         "feed": feed_items(session, event.id) if show_feed else [],
         "audience": payloads.audience_settings(event, staff=staff),
-        "questions": payloads.questions_for(session, event.id, staff=staff),
+        "questions": questions,
+        "questions_total": questions_total,
         "highlighted_question_id": state.highlighted_question_id,
         "projector_keep": state.projector_keep,
         "polls": payloads.polls_for(session, event.id),
@@ -111,7 +124,13 @@ class SharedRoomStates:
         self._kept.clear()
 
 
-def snapshot(session: Session, actor: Actor, shared: SharedRoomStates | None = None) -> dict[str, Any]:
+def snapshot(
+    session: Session,
+    actor: Actor,
+    shared: SharedRoomStates | None = None,
+    *,
+    board_limit: int | None = BOARD_SNAPSHOT_QUESTIONS,
+) -> dict[str, Any]:
     """Everything the actor's screen shows, with the sequence number it is current as of.
 
     The sequence number is read *first*: a change committed while the rest is being read then
@@ -120,10 +139,10 @@ def snapshot(session: Session, actor: Actor, shared: SharedRoomStates | None = N
     """
     stream = actor.stream
     seq = current_seq(session, actor.event_id, stream)
-    if shared is not None and stream == Stream.PUBLIC:
+    if shared is not None and stream == Stream.PUBLIC and board_limit == BOARD_SNAPSHOT_QUESTIONS:
         room = shared.get(session, actor.event_id, seq)
     else:
-        room = _room_state(session, actor.event_id, stream, seq)
+        room = _room_state(session, actor.event_id, stream, seq, board_limit)
     data: dict[str, Any] = {
         **room,
         "server_time": protocol.timestamp(utcnow()),
@@ -144,3 +163,23 @@ def snapshot(session: Session, actor: Actor, shared: SharedRoomStates | None = N
             if item["participant_id"] == actor.participant_id
         ]
     return data
+
+
+def board_page(session: Session, actor: Actor, sort: Any, offset: int) -> dict[str, Any]:
+    """The next ``BOARD_SNAPSHOT_QUESTIONS`` questions of the board in ``sort`` order from ``offset``, as
+    this connection sees them (``board.page``): the part of a crowded board its snapshot left out."""
+    if sort not in payloads.BOARD_SORTS:
+        raise InvalidInput(
+            _("Sort the board by votes or by newest."), fields={"sort": _("Choose votes or newest.")}
+        )
+    if offset > MAX_BOARD_OFFSET:
+        raise InvalidInput(_("There are not that many questions."), fields={"offset": _("Too far.")})
+    questions, total = payloads.board_page(
+        session,
+        actor.event_id,
+        staff=actor.stream == Stream.STAFF,
+        sort=sort,
+        offset=offset,
+        limit=BOARD_SNAPSHOT_QUESTIONS,
+    )
+    return {"sort": sort, "offset": offset, "questions": questions, "total": total}

@@ -54,6 +54,8 @@ export function applyDelta(state, delta) {
       break;
     }
     case "votes":
+      // On a crowded board a question climbing into its head comes whole: add it if it is not held yet.
+      addMissingQuestions(state, data.questions);
       for (const question of state.questions) {
         const count = data.counts[String(question.id)];
         if (count !== undefined) question.votes = count;
@@ -100,6 +102,14 @@ export function applyDelta(state, delta) {
 }
 
 // Private notices to an audience member about their own questions; they carry no sequence number.
+// Questions from a `votes` delta or a `board.page` answer that this state does not hold yet, in board order.
+export function addMissingQuestions(state, questions) {
+  if (!questions || !questions.length) return;
+  const held = new Set(state.questions.map((q) => q.id));
+  for (const question of questions) if (!held.has(question.id)) state.questions.push(question);
+  state.questions.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id));
+}
+
 export function applyNotice(state, notice) {
   const mine = state.mine || (state.mine = { blocked: false, questions: [], votes: [], poll_votes: {} });
   if (notice.type === "my_question") {
@@ -247,5 +257,10 @@ export class LiveClient {
 
   newClientId() {
     return randomId();
+  }
+
+  // Questions of a board page (board.page): added to the state when not held yet.
+  addQuestions(questions) {
+    if (this.state) addMissingQuestions(this.state, questions);
   }
 }

@@ -210,6 +210,12 @@ export class LivePage {
       if (again) again.focus();
       return;
     }
+    const more = event.target.closest("a[data-board-more]");
+    if (more) {
+      event.preventDefault();
+      this.showMoreQuestions(more.dataset.boardMore);
+      return;
+    }
     const follow = event.target.closest("[data-follow-current]");
     if (follow) {
       const form = follow.closest("form");
@@ -221,6 +227,32 @@ export class LivePage {
         const field = this.root.querySelector(`#${form.id} textarea`);
         if (field) field.focus();
       }
+    }
+  }
+
+  // A crowded board came as its head: fetch the next page in the order shown and keep it live like the rest
+  // (deltas update every held question). Focus stays on the link, or moves to the board once all is there.
+  async showMoreQuestions(sort) {
+    if (this.pagingBoard) return;
+    this.pagingBoard = true;
+    const offsets = this.boardOffsets || (this.boardOffsets = {});
+    const offset = offsets[sort] ?? this.ui.limits.board_page;
+    try {
+      const ack = await this.client.act("board.page", { sort, offset });
+      if (!ack.ok) {
+        this.say(ack.error.message, "error");
+        return;
+      }
+      offsets[sort] = offset + this.ui.limits.board_page;
+      this.client.addQuestions(ack.result.questions);
+      this.render();
+      const again = this.root.querySelector("#board-more") || this.root.querySelector("#board-heading");
+      if (again) {
+        if (again.id === "board-heading") again.setAttribute("tabindex", "-1");
+        again.focus();
+      }
+    } finally {
+      this.pagingBoard = false;
     }
   }
 
