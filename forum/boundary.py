@@ -35,6 +35,13 @@ def refuse() -> None:
     g.forum_refused = True
 
 
+# Every pooled database connection stayed busy for the pool's whole timeout (a storm of votes on one
+# process): the server is overloaded, not broken, so the answer is "try again", without a traceback.
+DATABASE_BUSY = Conflict(
+    _l("The server is very busy right now and nothing was saved. Please try again in a moment."), code="busy"
+)
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Yield the context's session; commit if the block finishes, roll back if it raises."""

@@ -24,12 +24,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from forum import limits, rate_limits
 from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
-from forum.boundary import refuse, roll_back_now
+from forum.boundary import DATABASE_BUSY, refuse, roll_back_now
 from forum.errors import DomainError, PermissionDenied, RateLimited
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,12 @@ def init_app(app: Flask) -> None:
         if status >= 500:
             roll_back_now()
         return error_response(domain)
+
+    @app.errorhandler(PoolTimeout)
+    def on_pool_timeout(_error: PoolTimeout) -> Response:
+        log.warning("%s %s waited too long for a database connection", request.method, request.url_rule)
+        roll_back_now()
+        return error_response(DATABASE_BUSY)
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> Response:

@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from forum.access import TOKEN_COOKIE, Actor, token_hash
-from forum.boundary import COMMIT_CONFLICT, unit_of_work
+from forum.boundary import COMMIT_CONFLICT, DATABASE_BUSY, unit_of_work
 from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions, admission, snapshots
@@ -87,10 +88,11 @@ def on_connect(auth: Any = None) -> None:
             join_room(audience_room(actor.event_id, actor.audience_token_hash))
         with unit_of_work() as session:
             snapshot = snapshots.snapshot(session, actor, current_app.extensions["forum.room_states"])
-    except DomainError as error:
+    except (DomainError, PoolTimeout) as error:
         _actors.pop(request.sid, None)
         limits.release(request.sid)
-        raise ConnectionRefusedError(error.message, error.to_dict()) from None
+        refused = error if isinstance(error, DomainError) else DATABASE_BUSY
+        raise ConnectionRefusedError(refused.message, refused.to_dict()) from None
     except Exception:
         # Refuse clearly rather than leave the client waiting for a connection that never comes.
         log.exception("live connection failed")
@@ -122,6 +124,9 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
             result = actions.run(session, actor, name, payload)
     except DomainError as error:
         return {"ok": False, "error": error.to_dict()}
+    except PoolTimeout:
+        log.warning("live action %s waited too long for a database connection", name)
+        return {"ok": False, "error": DATABASE_BUSY.to_dict()}
     except (IntegrityError, OperationalError):
         # A change made at the same moment won (e.g. the same submission sent twice at once): the same
         # answer an HTTP form gets when its commit fails (forum/boundary.py).
