@@ -5,7 +5,7 @@ Run from the project root (Node 18+ for the clients; ``npm ci --no-audit --no-fu
 
     .venv/bin/python -m bench.vote_storm [--clients 2000] [--votes 10000] [--seconds 10]
         [--shape CLIENTSxVOTESxSECONDS ...] [--database sqlite] [--database postgresql://…]
-        [--profile DIR]
+        [--profile DIR] [--workers N ... --queue redis://127.0.0.1:6379/0]
 
 Per shape and backend: a fresh database (a temporary SQLite file, or a throwaway PostgreSQL schema dropped at
 the end) is migrated and given a scheduled event through the services (bench/live_votes.py's
@@ -257,11 +257,19 @@ def top_frames(collapsed: Path, limit: int = 25) -> dict[str, Any]:
     }
 
 
-def start_server(url: str, workdir: Path) -> LiveServer:
-    """The server, with default settings; a second try on a new port if the first process exits at once
-    (seen once between two cases, with an empty log)."""
+def start_server(url: str, workdir: Path, workers: int = 1, queue: str | None = None) -> LiveServer:
+    """The server, with default settings (``workers`` gevent processes on one port behind ``queue`` when
+    more than one, as ``FORUM_WORKERS`` runs them); a second try on a new port if the first process exits
+    at once (seen once between two cases, with an empty log)."""
+    env = {}
+    if workers > 1:
+        env = {
+            "FORUM_WORKERS": str(workers),
+            "FORUM_MESSAGE_QUEUE": queue or "",
+            "FORUM_MESSAGE_QUEUE_CHANNEL": f"forum-storm-{workdir.name}",
+        }
     for attempt in (1, 2):
-        server = LiveServer(url, workdir)
+        server = LiveServer(url, workdir, **env)
         try:
             return server.start()
         except RuntimeError:
@@ -278,7 +286,28 @@ def ok(ack: dict[str, Any]) -> Any:
     return ack.get("result")
 
 
-def run_case(clients: int, votes: int, seconds: float, database: str, profile: Path | None) -> dict[str, Any]:
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children (the workers a ``FORUM_WORKERS`` supervisor started)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(int(child) for child in children)]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in process_tree(pid))
+
+
+def run_case(
+    clients: int,
+    votes: int,
+    seconds: float,
+    database: str,
+    profile: Path | None,
+    workers: int = 1,
+    queue: str | None = None,
+) -> dict[str, Any]:
     questions = math.ceil(votes / clients)
     label = f"{backend_name(database)} {clients}x{votes}x{seconds:g}"
     print(f"[{label}] starting", file=sys.stderr, flush=True)
@@ -292,7 +321,7 @@ def run_case(clients: int, votes: int, seconds: float, database: str, profile: P
             moderator: MirrorClient | None = None
             try:
                 slug, moderator_token = build_event(app)
-                server = start_server(url, workdir)
+                server = start_server(url, workdir, workers, queue)
                 pid = server.process.pid  # type: ignore[union-attr]
                 moderator = MirrorClient(server.url, {"invite": moderator_token}).connect()
                 ok(moderator.call("session.start"))
@@ -319,10 +348,10 @@ def run_case(clients: int, votes: int, seconds: float, database: str, profile: P
                 question_ids = ready["question_ids"]
                 log_offset = len(server.log_path.read_text(errors="replace"))
                 profiler = Profiler(pid, profile / f"{label.replace(' ', '-')}.txt") if profile else None
-                server_before, pg_before = cpu_seconds(pid), postgres_cpu()
+                server_before, pg_before = tree_cpu_seconds(pid), postgres_cpu()
                 node.send({"go": True})
                 acked = node.expect("acked", timeout=seconds + ACK_TIMEOUT + 60)
-                server_cpu = cpu_seconds(pid) - server_before
+                server_cpu = tree_cpu_seconds(pid) - server_before
                 pg_after = postgres_cpu()
                 load = os.getloadavg()[0]
                 if profiler:
@@ -355,8 +384,9 @@ def run_case(clients: int, votes: int, seconds: float, database: str, profile: P
     span = acked["first_send_to_last_ack_s"]
     rounded = lambda v, digits=1: None if v is None or math.isnan(v) else round(v, digits)  # noqa: E731
     result = {
-        "backend": backend_name(database),
+        "backend": backend_name(database) + (f" ×{workers}" if workers > 1 else ""),
         "shape": f"{clients}x{votes}x{seconds:g}",
+        "workers": workers,
         "clients": clients,
         "clients_connected": ready["connected"],
         "connect_failures": done["connect_failures"],
@@ -467,7 +497,19 @@ def main(argv: list[str] | None = None) -> int:
         help="'sqlite' (default) or a postgresql:// URL; repeat to compare backends in one run",
     )
     parser.add_argument("--profile", type=Path, help="sample the server with py-spy into this folder")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        action="append",
+        help="server processes on the one port (FORUM_WORKERS; above 1 needs --queue); repeat to compare",
+    )
+    parser.add_argument(
+        "--queue", help="FORUM_MESSAGE_QUEUE for several workers, e.g. redis://127.0.0.1:6379/0"
+    )
     args = parser.parse_args(argv)
+    worker_counts = args.workers or [1]
+    if max(worker_counts) > 1 and not args.queue:
+        parser.error("--workers above 1 needs --queue (a Redis URL)")
     shapes = args.shape or [(args.clients, args.votes, args.seconds)]
     for shape in shapes:
         if problem := check_shape(*shape):
@@ -478,7 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     clean_environment()
 
     date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    results = [run_case(*shape, database, args.profile) for shape in shapes for database in databases]
+    results = [
+        run_case(*shape, database, args.profile, workers, args.queue)
+        for shape in shapes
+        for database in databases
+        for workers in worker_counts
+    ]
     summary = {"benchmark": "vote_storm", "date": date, "machine": machine(databases), "results": results}
     print(json.dumps(summary, ensure_ascii=False))
     print()
