@@ -16,7 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
 
@@ -24,7 +24,7 @@ from forum.errors import PermissionDenied
 from forum.protocol import Stream
 
 if TYPE_CHECKING:
-    from forum.models import Event, Organizer, Participant
+    from forum.models import Organizer, Participant
 
 
 class Role(enum.StrEnum):
@@ -90,7 +90,14 @@ class Actor:
             raise PermissionDenied(str(_REFUSALS[capability]))
 
 
-def organizer_actor(organizer: Organizer, event: Event) -> Actor:
+class EventRef(Protocol):
+    """What an actor needs of its event: an ORM ``Event`` or the lean row a live connection reads."""
+
+    @property
+    def id(self) -> int: ...
+
+
+def organizer_actor(organizer: Organizer, event: EventRef) -> Actor:
     return Actor(
         event_id=event.id,
         role=Role.ORGANIZER,
@@ -110,7 +117,7 @@ def participant_actor(person: Participant, invitation_id: int | None = None) -> 
     )
 
 
-def audience_actor(event: Event, audience_token_hash: str | None, network_key: str | None) -> Actor:
+def audience_actor(event: EventRef, audience_token_hash: str | None, network_key: str | None) -> Actor:
     return Actor(
         event_id=event.id,
         role=Role.AUDIENCE,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from forum import rate_limits
@@ -23,15 +23,18 @@ _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The audience may ask, vote, report and answer polls before and during the session, not afterwards.
 
 
+# Built once: every audience connection and every vote looks its member up, and constructing the statement
+# cost as much as running it.
+_MEMBER = select(AudienceMember).where(
+    AudienceMember.event_id == bindparam("event_id"), AudienceMember.token_hash == bindparam("token_hash")
+)
+
+
 def find_member(session: Session, actor: Actor) -> AudienceMember | None:
     """The member behind an audience actor, if they have taken part before."""
     if actor.audience_token_hash is None:
         return None
-    return session.scalar(
-        select(AudienceMember).where(
-            AudienceMember.event_id == actor.event_id, AudienceMember.token_hash == actor.audience_token_hash
-        )
-    )
+    return session.scalar(_MEMBER, {"event_id": actor.event_id, "token_hash": actor.audience_token_hash})
 
 
 def member_for(session: Session, actor: Actor) -> AudienceMember:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from forum import protocol
@@ -32,8 +32,15 @@ from forum.protocol import Stream
 MAX_BOARD_OFFSET = 1_000_000
 
 
+# Built once per stream: every connection reads its stream's number.
+_SEQ = {
+    stream: select(column).where(LiveState.event_id == bindparam("event_id"))
+    for stream, column in SEQ_COLUMNS.items()
+}
+
+
 def current_seq(session: Session, event_id: int, stream: Stream) -> int:
-    return session.scalar(select(SEQ_COLUMNS[stream]).where(LiveState.event_id == event_id)) or 0
+    return session.scalar(_SEQ[stream], {"event_id": event_id}) or 0
 
 
 def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from forum.models.events import (
     Event,
     EventStatus,
     HostOrganisation,
+    event_visible,
 )
 from forum.models.live import LiveState, SpeakingTurn
 from forum.models.panel import Invitation, Participant, ParticipantRole
@@ -85,4 +86,5 @@ __all__ = [
     "SpeakingTurn",
     "SubmissionReceipt",
     "TranscriptVersion",
+    "event_visible",
 ]

@@ -51,6 +51,11 @@ class HostOrganisation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def event_visible(status: EventStatus, organizer_id: int, viewer_id: int | None = None) -> bool:
+    """The visibility rule, once: anyone sees an event once it is scheduled; a draft only its owner."""
+    return status != EventStatus.DRAFT or (viewer_id is not None and viewer_id == organizer_id)
+
+
 class Event(Base):
     """One moderated panel debate, from draft to published record."""
 
@@ -101,8 +106,7 @@ class Event(Base):
     )
 
     def visible_to(self, viewer_id: int | None = None) -> bool:
-        """The visibility rule, once: anyone sees an event once it is scheduled; a draft only its owner."""
-        return self.status != EventStatus.DRAFT or (viewer_id is not None and viewer_id == self.organizer_id)
+        return event_visible(self.status, self.organizer_id, viewer_id)
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.slug!r} {self.status.value}>"
