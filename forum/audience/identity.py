@@ -17,7 +17,7 @@ from forum.db import insert_unless_present
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.fields import clean_text
 from forum.limits import AUDIENCE_NAME_MAX
-from forum.models import AUDIENCE_OPEN_STATUSES, AudienceMember, Event, SubmissionReceipt
+from forum.models import AUDIENCE_OPEN_STATUSES, AudienceMember, Event, SubmissionReceipt, event_visible
 
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The audience may ask, vote, report and answer polls before and during the session, not afterwards.
@@ -61,14 +61,17 @@ def member_for(session: Session, actor: Actor) -> AudienceMember:
     return member
 
 
-def open_room(session: Session, actor: Actor) -> Event:
-    """The event, while its audience may still act: scheduled or live. Refused once it has ended."""
-    event = session.get(Event, actor.event_id)
-    if event is None or not event.visible_to():
+# Built once: every audience action checks its event's status (one column, no ORM object).
+_EVENT_STATUS = select(Event.status).where(Event.id == bindparam("event_id"))
+
+
+def open_room(session: Session, actor: Actor) -> None:
+    """Refuse unless the actor's event takes audience actions: scheduled or live, not ended."""
+    status = session.scalar(_EVENT_STATUS, {"event_id": actor.event_id})
+    if status is None or not event_visible(status, organizer_id=0):  # as anyone sees it: no draft
         raise NotFound(_("There is no live room for this event."))
-    if event.status not in AUDIENCE_OPEN_STATUSES:
+    if status not in AUDIENCE_OPEN_STATUSES:
         raise Conflict(_("This event has ended; questions, votes and polls are closed."), code="event_ended")
-    return event
 
 
 def room_member(session: Session, actor: Actor) -> AudienceMember:
@@ -104,10 +107,16 @@ class Submission:
 
     def done(self, session: Session, result: dict) -> dict:
         """Keep the result for retries of the same submission, and return it."""
-        session.execute(
-            update(SubmissionReceipt).where(SubmissionReceipt.id == self.receipt_id).values(result=result)
-        )
+        session.execute(_KEEP_RESULT, {"receipt_id": self.receipt_id, "result": result})
         return result
+
+
+# Built once (every audience action keeps its result): the receipt's result, set by the receipt's id.
+_KEEP_RESULT = (
+    update(SubmissionReceipt)
+    .where(SubmissionReceipt.id == bindparam("receipt_id"))
+    .values(result=bindparam("result", type_=SubmissionReceipt.__table__.c.result.type))
+)
 
 
 def _start(session: Session, actor: Actor, client_id: Any, action: str) -> Submission:
