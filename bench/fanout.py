@@ -8,6 +8,12 @@ Run from the project root:
         [--servers app,app-deflate,flask,node] [--no-offer] [--sources 0]
     .venv/bin/python -m bench.fanout --mode storm [--clients 5000] [--reconnection-delay 1000]
         [--reconnection-delay-max 5000] [--randomization-factor 0.5] [--servers ...]
+    .venv/bin/python -m bench.fanout --tree before=/path/to/worktree --servers app@before,app,app-2w,flask
+
+``app-2w`` is the app with ``FORUM_WORKERS=2`` behind the Redis queue (``--queue``); its CPU and memory are
+summed over the workers. ``--tree LABEL=PATH`` adds ``app@LABEL``: the app of another checkout (for example a
+``git worktree`` of an older commit), measured in the same run. Events are built by this checkout's code, so
+the trees must share the database schema.
 
 Needs Node (``bench/node``; its ``node_modules`` are installed with ``npm ci`` when missing).
 
@@ -88,18 +94,36 @@ BARRIER_TIMEOUT = 900.0  # the longest one phase of the load generator may take
 STORM_TIMEOUT = 180  # seconds the clients get to come back after a restart
 SERVERS = {
     "app": "this app (one gevent process)",
+    "app-2w": "this app, FORUM_WORKERS=2 (Redis queue)",
     "app-deflate": "this app, permessage-deflate on",
     "flask": "bare Flask-SocketIO on gevent",
     "node": "bare Node socket.io 4.8",
 }
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children: the workers of a ``FORUM_WORKERS`` supervisor (Linux, /proc)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(int(child) for child in children)]
+
+
 def rss_kb(pid: int) -> int:
-    """Resident memory of a process in KB, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of a process and its children in KB, from /proc (Linux)."""
+    total = 0
+    for member in process_tree(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    if not total:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(member) for member in process_tree(pid))
 
 
 def machine_busy_seconds() -> float:
@@ -210,23 +234,23 @@ class LoadGenerator:
 
 def measure(pid: int, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Run the load generator against the server ``pid`` and read the server at each barrier."""
-    config = {**config, "server_pid": pid, "clock_ticks": os.sysconf("SC_CLK_TCK")}
+    config = {**config, "server_pid": process_tree(pid), "clock_ticks": os.sysconf("SC_CLK_TCK")}
     loadgen = LoadGenerator(config, workdir)
     try:
         loadgen.expect("ready", timeout=60)
         own = (pid, loadgen.process.pid)
         busy_before, ours_before = machine_busy_seconds(), sum(cpu_seconds(p) for p in own)
-        rss_before, cpu_before = rss_kb(pid), cpu_seconds(pid)
+        rss_before, cpu_before = rss_kb(pid), tree_cpu_seconds(pid)
         loadgen.go()
         connected = loadgen.expect("connected")
-        cpu_connected = cpu_seconds(pid)
+        cpu_connected = tree_cpu_seconds(pid)
         time.sleep(SETTLE_SECONDS)
-        rss_connected, cpu_settled = rss_kb(pid), cpu_seconds(pid)
+        rss_connected, cpu_settled = rss_kb(pid), tree_cpu_seconds(pid)
         loadgen.go()
         broadcasts_began = time.monotonic()
         loadgen.expect("broadcasts_done")
         broadcast_seconds = time.monotonic() - broadcasts_began
-        cpu_broadcasts = cpu_seconds(pid)
+        cpu_broadcasts = tree_cpu_seconds(pid)
         others = machine_busy_seconds() - busy_before - (sum(cpu_seconds(p) for p in own) - ours_before)
         rss_after = rss_kb(pid)
         load = os.getloadavg()[0]
@@ -293,6 +317,12 @@ class Target:
             "FORUM_RATE_JOIN": HIGH_RATE,
             "FORUM_RATE_IDENTITY": HIGH_RATE,
         }
+        if self.name == "app-2w":
+            self.env |= {
+                "FORUM_WORKERS": "2",
+                "FORUM_MESSAGE_QUEUE": self.args.queue,
+                "FORUM_MESSAGE_QUEUE_CHANNEL": f"forum-fanout-{self.workdir.name}",
+            }
         audience = [{"event": slug, "audience": e2e_audience_token()} for _ in range(self.args.clients)]
         self.auth = {
             "audience_auth": audience,
@@ -302,7 +332,9 @@ class Target:
 
     def start(self, port: int | None = None) -> LiveServer | BareServer:
         if self.name.startswith("app"):
-            return LiveServer(self.database_url, self.workdir, port=port, **self.env).start()
+            # "app@LABEL": the app.py of another checkout (--tree LABEL=PATH).
+            root = self.args.trees.get(self.name.partition("@")[2]) if "@" in self.name else None
+            return LiveServer(self.database_url, self.workdir, port=port, root=root, **self.env).start()
         if self.name == "flask":
             command = [sys.executable, "-m", "bench.bare_flask_socketio"]
         else:
@@ -372,7 +404,7 @@ def run_storm(args: argparse.Namespace, name: str) -> dict[str, Any]:
                 restart_s = time.monotonic() - stopped
                 loadgen.expect("storm_done", timeout=STORM_TIMEOUT + 60)
                 # The new process's CPU time so far: its start-up and every reconnect.
-                storm_cpu = cpu_seconds(server.process.pid)  # type: ignore[union-attr]
+                storm_cpu = tree_cpu_seconds(server.process.pid)  # type: ignore[union-attr]
                 rss = rss_kb(server.process.pid)  # type: ignore[union-attr]
                 load = os.getloadavg()[0]
                 loadgen.go()
@@ -457,10 +489,26 @@ def main(argv: list[str] | None = None) -> int:
     storm.add_argument("--reconnection-delay", type=int, default=1000, help="first delay, ms (1000)")
     storm.add_argument("--reconnection-delay-max", type=int, default=5000, help="longest delay, ms (5000)")
     storm.add_argument("--randomization-factor", type=float, default=0.5, help="jitter, 0..1 (0.5)")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="also run the app of another checkout as server app@LABEL (name it in --servers)",
+    )
+    parser.add_argument("--queue", default="redis://127.0.0.1:6379/0", help="FORUM_MESSAGE_QUEUE for app-2w")
     args = parser.parse_args(argv)
+    args.trees = {}
+    for tree in args.tree:
+        label, _, path = tree.partition("=")
+        if not label or not (Path(path) / "app.py").exists():
+            parser.error(f"--tree takes LABEL=PATH of a checkout with app.py, not {tree!r}")
+        args.trees[label] = Path(path).resolve()
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     if not 1 <= args.clients <= 15000 or not 1 <= args.broadcasts <= 200 or not 1 <= args.concurrency <= 1000:
         parser.error("--clients must be 1..15000, --broadcasts 1..200 and --concurrency 1..1000")
+    for label in args.trees:
+        SERVERS[f"app@{label}"] = f"this app, tree {label}"
     if unknown := [s for s in servers if s not in SERVERS]:
         parser.error(f"unknown servers {unknown}; choose from {list(SERVERS)}")
     if not 0 <= args.sources <= 60000:

@@ -133,13 +133,19 @@ function summary(values) {
   };
 }
 
-/** CPU seconds the server process has used so far (user + system), or null without `server_pid`. */
+/** CPU seconds the server has used so far (user + system), or null without `server_pid`. `server_pid` may
+ * be a list: several worker processes serving together (FORUM_WORKERS), whose times are added up. */
 function serverCpu() {
   if (!config.server_pid) return null;
+  const pids = Array.isArray(config.server_pid) ? config.server_pid : [config.server_pid];
   try {
-    const stat = readFileSync(`/proc/${config.server_pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / config.clock_ticks;
+    let total = 0;
+    for (const pid of pids) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / config.clock_ticks;
+    }
+    return total;
   } catch {
     return null;
   }
