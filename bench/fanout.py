@@ -317,6 +317,7 @@ class Target:
             "FORUM_RATE_JOIN": HIGH_RATE,
             "FORUM_RATE_IDENTITY": HIGH_RATE,
         }
+        self.env |= dict(self.args.app_env)
         if self.name == "app-2w":
             self.env |= {
                 "FORUM_WORKERS": "2",
@@ -497,6 +498,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the app of another checkout as server app@LABEL (name it in --servers)",
     )
     parser.add_argument("--queue", default="redis://127.0.0.1:6379/0", help="FORUM_MESSAGE_QUEUE for app-2w")
+    parser.add_argument(
+        "--app-env",
+        action="append",
+        default=[],
+        type=lambda value: tuple(value.split("=", 1)),
+        metavar="NAME=VALUE",
+        help="a FORUM_* setting for every app server (e.g. FORUM_ADMISSION_RATE=0)",
+    )
     args = parser.parse_args(argv)
     args.trees = {}
     for tree in args.tree:

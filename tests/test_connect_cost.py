@@ -3,8 +3,12 @@ once per sequence number and shared by every connection that arrives before the 
 
 from __future__ import annotations
 
+import secrets
+
+import pytest
 from sqlalchemy import event
 
+from forum.extensions import socketio
 from forum.protocol import NAMESPACE
 from tests.conftest import act, ask, received
 from tests.identities import audience_token
@@ -56,3 +60,29 @@ def test_the_public_room_state_is_built_once_per_change(app, make_live_event, li
     assert asked in {q["id"] for q in fresh["questions"]}
     assert all("mine" in s and s["mine"] == fresh["mine"] for s in snapshots[1:])
     assert late.is_connected(NAMESPACE)
+
+
+@pytest.fixture
+def queued(redis_url, app_config):
+    """The app under test with the real Redis as its message queue (asked for before ``app``)."""
+    app_config.update(MESSAGE_QUEUE=redis_url, MESSAGE_QUEUE_CHANNEL=f"forum-test-{secrets.token_hex(4)}")
+    return redis_url
+
+
+@pytest.mark.redis
+def test_a_snapshot_goes_straight_to_its_connection_not_through_the_queue(queued, app, monkeypatch):
+    """With several processes, a snapshot published on the message queue would be decoded by every other
+    process for nothing: a reconnect storm would cost each process every process's snapshots.
+    (Flask-SocketIO's test client refuses a message queue, so this watches the queue's manager directly.)"""
+    from forum.live.broadcast import send_snapshot
+
+    manager = socketio.server.manager
+    assert type(manager).__name__ != "Manager" and app.config["MESSAGE_QUEUE"] == queued
+    published, local = [], []
+    monkeypatch.setattr(manager, "_publish", published.append)
+    monkeypatch.setattr(manager, "_handle_emit", local.append)
+    with app.app_context():
+        send_snapshot({"seq": 1}, "a-local-sid")
+        assert published == [] and local == []  # neither queued nor handled as a queued message
+        socketio.emit("delta", {"seq": 2}, to="some-room", namespace="/live")
+    assert [m["event"] for m in published] == ["delta"]  # a broadcast still reaches the other processes

@@ -114,8 +114,13 @@ def queue_manager(url: str, channel: str) -> Any:
 
 
 def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:
-    """Send a full snapshot to one connection."""
-    socketio.emit(SNAPSHOT, snapshot, to=sid, namespace=NAMESPACE)
+    """Send a full snapshot to one connection of this process (its connect handler or its ``sync``).
+
+    Straight to the connection, not through the message queue: with several processes, a queued emit is
+    published to every other process, which decodes the whole snapshot only to find the connection is not
+    its own; a reconnect storm of thousands would make every process pay for every snapshot.
+    """
+    socketio.emit(SNAPSHOT, snapshot, to=sid, namespace=NAMESPACE, ignore_queue=True)
 
 
 def send_notice(payload: dict[str, Any], to: str) -> None:
