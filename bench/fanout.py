@@ -238,7 +238,7 @@ def measure(pid: int, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
     loadgen = LoadGenerator(config, workdir)
     try:
         loadgen.expect("ready", timeout=60)
-        own = (pid, loadgen.process.pid)
+        own = (*process_tree(pid), loadgen.process.pid)
         busy_before, ours_before = machine_busy_seconds(), sum(cpu_seconds(p) for p in own)
         rss_before, cpu_before = rss_kb(pid), tree_cpu_seconds(pid)
         loadgen.go()
