@@ -417,3 +417,22 @@ def test_a_moderators_approval_outlasts_the_old_reports(room):
     act(room.moderator, "moderation.approve", {"question_id": qid})
     ack = act(room.audience[3], "audience.report", {"question_id": qid, "client_id": cid()})
     assert ack["result"]["hidden"] is False, "one new report does not undo the moderator's decision"
+
+
+def test_a_crowded_process_sends_counts_less_often(app):
+    """Each `votes` delta goes to every connection: with a crowd on the process, counts go out twice a
+    second instead of five times (still within a second of the last vote)."""
+    from forum.live.coalescer import CROWD, CROWD_INTERVAL, TallyCoalescer
+
+    loop = TallyCoalescer(app, interval=0.2)
+    connections = app.extensions["forum.connections"]
+    assert loop.current_interval() == 0.2
+    for n in range(CROWD):
+        connections.admit(f"sid-{n}", f"net-{n % 7}")
+    try:
+        assert loop.current_interval() == CROWD_INTERVAL <= 0.5
+        assert TallyCoalescer(app, interval=0.8).current_interval() == 0.8  # never more often than asked
+    finally:
+        for n in range(CROWD):
+            connections.release(f"sid-{n}")
+    assert loop.current_interval() == 0.2

@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 Mark = tuple[int, str, int]  # (event id, "question" | "poll", id)
 MAX_ATTEMPTS = 3
+# A crowded process sends counts less often: each `votes` delta goes to every connection, and at 2,000 phones
+# five a second took about 40% of the process's CPU during a vote storm (bench/vote_storm.py), time the votes
+# themselves were waiting for. Twice a second still shows everyone the stored counts within a second.
+CROWD = 1_000  # live connections on this process
+CROWD_INTERVAL = 0.5
 
 
 class TallyCoalescer:
@@ -44,13 +49,21 @@ class TallyCoalescer:
         if start:
             socketio.start_background_task(self._run)
 
+    def current_interval(self) -> float:
+        """Seconds between two flushes: ``interval``, or ``CROWD_INTERVAL`` while the process is crowded."""
+        connections = self.app.extensions.get("forum.connections")
+        if connections is not None and connections.counts()[0] >= CROWD:
+            return max(self.interval, CROWD_INTERVAL)
+        return self.interval
+
     def _run(self) -> None:
         idle = 0.0
         while True:
-            socketio.sleep(self.interval)
+            pause = self.current_interval()
+            socketio.sleep(pause)
             with self._lock:
                 if not self._marks:
-                    idle += self.interval
+                    idle += pause
                     if idle >= self.idle_stop:
                         self._running = False  # stops by itself; the next mark starts it again
                         return
