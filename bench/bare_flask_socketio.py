@@ -95,6 +95,11 @@ def create(deflate: bool) -> tuple[Flask, SocketIO]:
     return app, socketio
 
 
+def gunicorn_app() -> Flask:
+    """For ``gunicorn -k gevent 'bench.bare_flask_socketio:gunicorn_app()'`` (bench/fanout.py)."""
+    return create(False)[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=5002)

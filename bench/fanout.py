@@ -92,11 +92,20 @@ SETTLE_SECONDS = 3.0  # after the last connect, before memory is read and the br
 START_TIMEOUT = 30.0
 BARRIER_TIMEOUT = 900.0  # the longest one phase of the load generator may take
 STORM_TIMEOUT = 180  # seconds the clients get to come back after a restart
+# The maintained WSGI server Flask-SocketIO documents for gevent: one worker (it cannot keep a client on one
+# of several), the same listen backlog as the app's own entry. Install it with `pip install gunicorn`.
+GUNICORN = [
+    str(Path(sys.executable).with_name("gunicorn")),
+    *("-k", "gevent", "-w", "1", "--backlog", "2048", "--worker-connections", "100000"),
+    *("-b", "127.0.0.1:{port}"),
+]
 SERVERS = {
     "app": "this app (one gevent process)",
     "app-2w": "this app, FORUM_WORKERS=2 (Redis queue)",
     "app-deflate": "this app, permessage-deflate on",
+    "app-gunicorn": "this app under gunicorn (gevent worker)",
     "flask": "bare Flask-SocketIO on gevent",
+    "flask-gunicorn": "bare Flask-SocketIO under gunicorn (gevent worker)",
     "node": "bare Node socket.io 4.8",
 }
 
@@ -140,15 +149,25 @@ def ensure_node_modules() -> None:
 class BareServer:
     """A bare server in a child process (Python or Node) on a free loopback port, answering /healthz."""
 
-    def __init__(self, command: list[str], workdir: Path, name: str, port: int | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        workdir: Path,
+        name: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [*command, "--port", str(self.port)]
+        # "{port}" in the command is the port; otherwise it is given as --port.
+        placed = [part.replace("{port}", str(self.port)) for part in command]
+        self.command = placed if placed != command else [*command, "--port", str(self.port)]
         self.log_path = workdir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.env = env or {}
 
     def start(self) -> BareServer:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}, **self.env}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -332,12 +351,22 @@ class Target:
         }
 
     def start(self, port: int | None = None) -> LiveServer | BareServer:
+        if self.name == "app-gunicorn":
+            env = {
+                **self.env,
+                "FORUM_DATABASE_URL": self.database_url,
+                "FORUM_SECRET_KEY": "e2e-secret",  # tests/identities.py signs the audience with it
+                "FORUM_INSTANCE_PATH": str(self.workdir / "instance"),
+            }
+            return BareServer([*GUNICORN, "app:app"], self.workdir, self.name, port, env).start()
         if self.name.startswith("app"):
             # "app@LABEL": the app.py of another checkout (--tree LABEL=PATH).
             root = self.args.trees.get(self.name.partition("@")[2]) if "@" in self.name else None
             return LiveServer(self.database_url, self.workdir, port=port, root=root, **self.env).start()
         if self.name == "flask":
             command = [sys.executable, "-m", "bench.bare_flask_socketio"]
+        elif self.name == "flask-gunicorn":
+            command = [*GUNICORN, "bench.bare_flask_socketio:gunicorn_app()"]
         else:
             command = ["node", str(NODE_DIR / "bare_server.mjs")]
         return BareServer(command, self.workdir, self.name, port).start()
