@@ -81,6 +81,7 @@ from flask import Flask
 from bench.common import SQLITE, clean_environment, machine, make_app, table, throwaway_database
 from bench.live_votes import build_event
 from bench.soak import cpu_seconds
+from bench.vote_storm import Profiler, top_frames
 from forum import PROJECT_ROOT
 from tests.identities import e2e_audience_token
 from tests.live_server import LiveServer, free_port
@@ -251,7 +252,7 @@ class LoadGenerator:
         self.process.wait(timeout=10)
 
 
-def measure(pid: int, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
+def measure(pid: int, config: dict[str, Any], workdir: Path, profile: Path | None = None) -> dict[str, Any]:
     """Run the load generator against the server ``pid`` and read the server at each barrier."""
     config = {**config, "server_pid": process_tree(pid), "clock_ticks": os.sysconf("SC_CLK_TCK")}
     loadgen = LoadGenerator(config, workdir)
@@ -265,10 +266,13 @@ def measure(pid: int, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
         cpu_connected = tree_cpu_seconds(pid)
         time.sleep(SETTLE_SECONDS)
         rss_connected, cpu_settled = rss_kb(pid), tree_cpu_seconds(pid)
+        profiler = Profiler(pid, profile) if profile is not None else None  # the broadcasts only
         loadgen.go()
         broadcasts_began = time.monotonic()
         loadgen.expect("broadcasts_done")
         broadcast_seconds = time.monotonic() - broadcasts_began
+        if profiler is not None:
+            profiler.stop()
         cpu_broadcasts = tree_cpu_seconds(pid)
         others = machine_busy_seconds() - busy_before - (sum(cpu_seconds(p) for p in own) - ours_before)
         rss_after = rss_kb(pid)
@@ -294,6 +298,7 @@ def measure(pid: int, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
         # What other programs used while the clients connected and the broadcasts ran (the machine is shared).
         "other_cpu_s": round(others, 1),
         "load_1m": round(load, 1),
+        **({"profile": top_frames(profile, limit=30)} if profile is not None else {}),
     }
 
 
@@ -399,7 +404,8 @@ def run_server(args: argparse.Namespace, name: str) -> dict[str, Any]:
         try:
             time.sleep(1)
             config = {**loadgen_config(args, server.url, not args.no_offer), **chosen.auth}
-            return measure(server.process.pid, config, chosen.workdir)  # type: ignore[union-attr]
+            profile = args.profile / f"broadcast-{name}.txt" if args.profile else None
+            return measure(server.process.pid, config, chosen.workdir, profile)  # type: ignore[union-attr]
         except Exception:
             print(f"server log tail:\n{server.log()}", file=sys.stderr)
             raise
@@ -526,6 +532,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="LABEL=PATH",
         help="also run the app of another checkout as server app@LABEL (name it in --servers)",
     )
+    parser.add_argument(
+        "--profile", type=Path, help="sample each server with py-spy during the broadcasts, into this folder"
+    )
     parser.add_argument("--queue", default="redis://127.0.0.1:6379/0", help="FORUM_MESSAGE_QUEUE for app-2w")
     parser.add_argument(
         "--app-env",
@@ -551,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown servers {unknown}; choose from {list(SERVERS)}")
     if not 0 <= args.sources <= 60000:
         parser.error("--sources must be 0..60000")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     clean_environment()
     ensure_node_modules()
 
@@ -573,6 +584,15 @@ def main(argv: list[str] | None = None) -> int:
     header = ["server", *(name for name, _ in columns)]
     rows = [[SERVERS[r["server"]], *(str(f(r)) for _, f in columns)] for r in results]
     print(table(header, rows))
+    for r in results:
+        if "profile" in r:
+            print(f"\npy-spy during the broadcasts, {r['server']}: {r['profile']['samples']} samples")
+            print("  % on the stack (inclusive):")
+            for frame, pct in r["profile"]["inclusive_pct"]:
+                print(f"  {pct:5.1f}  {frame}")
+            print("  % at the top of the stack (self):")
+            for frame, pct in r["profile"]["self_pct"]:
+                print(f"  {pct:5.1f}  {frame}")
     if args.mode == "storm":
         return 0 if all(r["back"] == r["connected"] == args.clients for r in results) else 1
     return 0 if all(r["missing"] == 0 and not r["failures"] for r in results) else 1
