@@ -127,3 +127,23 @@ def table(header: list[str], rows: list[list[str]]) -> str:
         return "  ".join(pad(c, w, i == 0) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
 
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *(line(r) for r in cells[1:])])
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children: the workers of a ``FORUM_WORKERS`` supervisor (Linux, /proc)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(int(child) for child in children)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (a supervisor and its workers)."""
+    return sum(cpu_seconds(member) for member in process_tree(pid))

@@ -78,9 +78,18 @@ from typing import IO, Any
 
 from flask import Flask
 
-from bench.common import SQLITE, clean_environment, machine, make_app, table, throwaway_database
+from bench.common import (
+    SQLITE,
+    clean_environment,
+    cpu_seconds,
+    machine,
+    make_app,
+    process_tree,
+    table,
+    throwaway_database,
+    tree_cpu_seconds,
+)
 from bench.live_votes import build_event
-from bench.soak import cpu_seconds
 from bench.vote_storm import Profiler, top_frames
 from forum import PROJECT_ROOT
 from tests.identities import e2e_audience_token
@@ -111,15 +120,6 @@ SERVERS = {
 }
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its children: the workers of a ``FORUM_WORKERS`` supervisor (Linux, /proc)."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return [pid, *(int(child) for child in children)]
-
-
 def rss_kb(pid: int) -> int:
     """Resident memory of a process and its children in KB, from /proc (Linux)."""
     total = 0
@@ -130,10 +130,6 @@ def rss_kb(pid: int) -> int:
     if not total:
         raise RuntimeError(f"no VmRSS for process {pid}")
     return total
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    return sum(cpu_seconds(member) for member in process_tree(pid))
 
 
 def machine_busy_seconds() -> float:

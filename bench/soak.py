@@ -58,7 +58,16 @@ from urllib.parse import urlsplit
 import socketio
 from flask import Flask
 
-from bench.common import SQLITE, clean_environment, machine, make_app, percentile, table, throwaway_database
+from bench.common import (
+    SQLITE,
+    clean_environment,
+    cpu_seconds,
+    machine,
+    make_app,
+    percentile,
+    table,
+    throwaway_database,
+)
 from bench.live_votes import build_event
 from forum import PROJECT_ROOT
 from forum.protocol import NAMESPACE
@@ -236,12 +245,6 @@ def wait_for_acks(sent: list[Sent], grace: float) -> None:
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(s.latency is None and s.error is None for s in sent):
         time.sleep(0.1)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

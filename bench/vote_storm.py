@@ -74,9 +74,10 @@ from bench.common import (
     percentile,
     table,
     throwaway_database,
+    tree_cpu_seconds,
 )
 from bench.live_votes import build_event
-from bench.soak import cpu_seconds, server_errors
+from bench.soak import server_errors
 from forum import PROJECT_ROOT
 from forum.boundary import unit_of_work
 from forum.models import QuestionVote
@@ -284,19 +285,6 @@ def ok(ack: dict[str, Any]) -> Any:
     if not ack.get("ok"):
         raise RuntimeError(f"action refused: {ack}")
     return ack.get("result")
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its children (the workers a ``FORUM_WORKERS`` supervisor started)."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return [pid, *(int(child) for child in children)]
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    return sum(cpu_seconds(p) for p in process_tree(pid))
 
 
 def run_case(

@@ -7,6 +7,7 @@ import pytest
 
 from forum.live.connections import AdmissionBusy, AdmissionPace, ConnectionLimits, TooManyConnections
 from forum.protocol import NAMESPACE
+from tests.refusals import record_refusals
 
 
 def test_the_counter_refuses_past_either_limit_and_frees_places():
@@ -38,17 +39,7 @@ def _from(app, address):
 
 
 def _refusals(app, live_client, monkeypatch, auth, browser):
-    from forum.live import handlers
-
-    refusals = []
-    original = handlers.ConnectionRefusedError
-
-    class Recording(original):
-        def __init__(self, *args):
-            refusals.append(args)
-            super().__init__(*args)
-
-    monkeypatch.setattr(handlers, "ConnectionRefusedError", Recording)
+    refusals = record_refusals(monkeypatch)
     connection = live_client(auth, flask_client=browser)
     return connection, refusals
 

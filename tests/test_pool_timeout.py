@@ -14,6 +14,7 @@ from forum.live import actions
 from forum.protocol import NAMESPACE
 from tests.conftest import act
 from tests.identities import audience_token
+from tests.refusals import record_refusals
 
 
 def _exhausted(*_args, **_kwargs):
@@ -37,18 +38,10 @@ def test_an_action_that_cannot_get_a_connection_is_told_busy(
 def test_a_connection_that_cannot_get_a_database_connection_is_refused_busy(
     make_live_event, live_client, monkeypatch
 ):
-    from forum.live import admission, handlers
+    from forum.live import admission
 
     live = make_live_event()
-    refusals = []
-    original = handlers.ConnectionRefusedError
-
-    class Recording(original):
-        def __init__(self, *args):
-            refusals.append(args)
-            super().__init__(*args)
-
-    monkeypatch.setattr(handlers, "ConnectionRefusedError", Recording)
+    refusals = record_refusals(monkeypatch)
     monkeypatch.setattr(admission, "resolve_actor", _exhausted)
     client = live_client({"event": live.event.slug})
     assert not client.is_connected(NAMESPACE)
