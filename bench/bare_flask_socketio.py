@@ -53,9 +53,9 @@ class NoDeflate:
         return self.app(environ, start_response)
 
 
-def create(deflate: bool) -> tuple[Flask, SocketIO]:
+def create(deflate: bool, async_mode: str = "gevent") -> tuple[Flask, SocketIO]:
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode="gevent", cors_allowed_origins="*", manage_session=False)
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins="*", manage_session=False)
     moderators: set[str] = set()
     state = {"seq": 12, "question_id": 1}
 
@@ -98,6 +98,11 @@ def create(deflate: bool) -> tuple[Flask, SocketIO]:
 def gunicorn_app() -> Flask:
     """For ``gunicorn -k gevent 'bench.bare_flask_socketio:gunicorn_app()'`` (bench/fanout.py)."""
     return create(False)[0]
+
+
+def uwsgi_app() -> Flask:
+    """For uWSGI in gevent mode with its own WebSocket support (bench/fanout.py)."""
+    return create(False, async_mode="gevent_uwsgi")[0]
 
 
 def main(argv: list[str] | None = None) -> int:

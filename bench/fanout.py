@@ -10,10 +10,12 @@ Run from the project root:
         [--reconnection-delay-max 5000] [--randomization-factor 0.5] [--servers ...]
     .venv/bin/python -m bench.fanout --tree before=/path/to/worktree --servers app@before,app,app-2w,flask
 
-``app-2w`` is the app with ``FORUM_WORKERS=2`` behind the Redis queue (``--queue``); its CPU and memory are
-summed over the workers. ``--tree LABEL=PATH`` adds ``app@LABEL``: the app of another checkout (for example a
-``git worktree`` of an older commit), measured in the same run. Events are built by this checkout's code, so
-the trees must share the database schema.
+``app-gunicorn``/``flask-gunicorn`` and ``app-uwsgi``/``flask-uwsgi`` serve the app and the bare broadcaster
+with gunicorn's gevent worker and with uWSGI in gevent mode (``pip install gunicorn uwsgi`` first; neither is
+a dependency of the app). ``app-2w`` is the app with ``FORUM_WORKERS=2`` behind the Redis queue
+(``--queue``); its CPU and memory are summed over the workers. ``--tree LABEL=PATH`` adds ``app@LABEL``:
+the app of another checkout (for example a ``git worktree`` of an older commit), measured in the same run.
+Events are built by this checkout's code, so the trees must share the database schema.
 
 Needs Node (``bench/node``; its ``node_modules`` are installed with ``npm ci`` when missing).
 
@@ -109,6 +111,14 @@ GUNICORN = [
     *("-k", "gevent", "-w", "1", "--backlog", "2048", "--worker-connections", "100000"),
     *("-b", "127.0.0.1:{port}"),
 ]
+# uWSGI in gevent mode with its own WebSocket support, serving HTTP itself (no router process in front).
+# Install it with `pip install uwsgi` (built from source).
+UWSGI = [
+    str(Path(sys.executable).with_name("uwsgi")),
+    *("--http-socket", "127.0.0.1:{port}", "--http-websockets"),
+    *("--gevent", "100000", "--gevent-monkey-patch"),
+    *("--master", "--listen", "2048", "--disable-logging", "--die-on-term"),
+]
 SERVERS = {
     "app": "this app (one gevent process)",
     "app-2w": "this app, FORUM_WORKERS=2 (Redis queue)",
@@ -116,6 +126,8 @@ SERVERS = {
     "app-gunicorn": "this app under gunicorn (gevent worker)",
     "flask": "bare Flask-SocketIO on gevent",
     "flask-gunicorn": "bare Flask-SocketIO under gunicorn (gevent worker)",
+    "app-uwsgi": "this app under uWSGI (gevent, its WebSocket)",
+    "flask-uwsgi": "bare Flask-SocketIO under uWSGI (gevent, its WebSocket)",
     "node": "bare Node socket.io 4.8",
 }
 
@@ -360,6 +372,14 @@ class Target:
                 "FORUM_INSTANCE_PATH": str(self.workdir / "instance"),
             }
             return BareServer([*GUNICORN, "app:app"], self.workdir, self.name, port, env).start()
+        if self.name == "app-uwsgi":
+            env = {
+                **self.env,
+                "FORUM_DATABASE_URL": self.database_url,
+                "FORUM_SECRET_KEY": "e2e-secret",
+                "FORUM_INSTANCE_PATH": str(self.workdir / "instance"),
+            }
+            return BareServer([*UWSGI, "--module", "app:app"], self.workdir, self.name, port, env).start()
         if self.name.startswith("app"):
             # "app@LABEL": the app.py of another checkout (--tree LABEL=PATH).
             root = self.args.trees.get(self.name.partition("@")[2]) if "@" in self.name else None
@@ -368,6 +388,8 @@ class Target:
             command = [sys.executable, "-m", "bench.bare_flask_socketio"]
         elif self.name == "flask-gunicorn":
             command = [*GUNICORN, "bench.bare_flask_socketio:gunicorn_app()"]
+        elif self.name == "flask-uwsgi":
+            command = [*UWSGI, "--module", "bench.bare_flask_socketio:uwsgi_app()"]
         else:
             command = ["node", str(NODE_DIR / "bare_server.mjs")]
         return BareServer(command, self.workdir, self.name, port).start()
