@@ -93,12 +93,15 @@ def board_order(items: list[AudienceQuestion], counts: dict[int, int], sort: str
     return sorted(ordered, key=lambda q: not q.pinned)  # stable: keeps the order within pinned and unpinned
 
 
+def _listed_where(event_id: int, *, staff: bool) -> Any:
+    """The questions a stream lists: the public board (approved, answered), or all but gone ones for staff."""
+    status = AudienceQuestion.status
+    shown = status.not_in(GONE_STATUSES) if staff else status.in_(VISIBLE_STATUSES)
+    return (AudienceQuestion.event_id == event_id) & shown
+
+
 def _listed(session: Session, event_id: int, *, staff: bool) -> list[AudienceQuestion]:
-    query = select(AudienceQuestion).where(AudienceQuestion.event_id == event_id)
-    if staff:
-        query = query.where(AudienceQuestion.status.not_in(GONE_STATUSES))
-    else:
-        query = query.where(AudienceQuestion.status.in_(VISIBLE_STATUSES))
+    query = select(AudienceQuestion).where(_listed_where(event_id, staff=staff))
     return list(session.scalars(query.order_by(AudienceQuestion.created_at, AudienceQuestion.id)))
 
 
@@ -155,10 +158,12 @@ def board_page(
 def climbers(session: Session, event_id: int, changed: set[int], limit: int) -> list[dict[str, Any]]:
     """Of the questions whose counts just changed, those now among the first ``limit`` by votes, as the
     public sees them: a phone holding only the head of a crowded board (``questions_for`` with ``limit``)
-    learns of a question that has climbed into it. Nothing while the whole board fits in a snapshot."""
-    items = _listed(session, event_id, staff=False)
-    if len(items) <= limit:
+    learns of a question that has climbed into it. Nothing while the whole board fits in a snapshot (then
+    only a count is read, not the board)."""
+    published = session.scalar(select(func.count()).where(_listed_where(event_id, staff=False)))
+    if not published or published <= limit:
         return []
+    items = _listed(session, event_id, staff=False)
     counts = vote_counts(session, [q.id for q in items])
     head = board_order(items, counts, "votes")[:limit]
     return [public_question(q, counts[q.id]) for q in head if q.id in changed]
