@@ -29,7 +29,7 @@ if __name__ == "__main__":
     import contextlib
 
     from forum.archive.pdf import load_weasyprint
-    from forum.serving import listening_socket, serve
+    from forum.serving import listening_socket, serve, tune_garbage_collection
     from forum.workers import is_worker
 
     worker = is_worker(os.environ)
@@ -44,4 +44,5 @@ if __name__ == "__main__":
     with contextlib.suppress(ImportError, OSError):
         load_weasyprint()
 
+    tune_garbage_collection(app.config["GC_THRESHOLD"])
     serve(app, listener)

@@ -22,6 +22,7 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -110,8 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5002)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--deflate", action="store_true", help="accept permessage-deflate offers")
+    parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=0,
+        help="tune the cycle collector as the app does (FORUM_GC_THRESHOLD): freeze, then this threshold",
+    )
     args = parser.parse_args(argv)
     app, socketio = create(args.deflate)
+    if args.gc_threshold > 0:
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(args.gc_threshold, *gc.get_threshold()[1:])
     print(f"listening on {args.host}:{args.port}", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=False, handler_class=Handler, backlog=2048)
     return 0

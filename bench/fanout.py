@@ -21,7 +21,8 @@ Needs Node (``bench/node``; its ``node_modules`` are installed with ``npm ci`` w
 
 Each server runs in turn in its own process on a free loopback port: ``app`` is this tree's app on a
 temporary SQLite file, with WebSocket compression off (the default), ``app-deflate`` the same with
-``FORUM_WEBSOCKET_COMPRESSION=1``, ``flask`` is bench/bare_flask_socketio.py and ``node`` is
+``FORUM_WEBSOCKET_COMPRESSION=1``, ``flask`` is bench/bare_flask_socketio.py (``flask-gc`` the same with the
+cycle collector tuned as the app tunes it, ``FORUM_GC_THRESHOLD``) and ``node`` is
 bench/node/bare_server.mjs (socket.io 4.8). The app gets a scheduled event built through the services (as
 bench/live_votes.py does), its limits on connections lifted (``FORUM_MAX_CONNECTIONS`` and
 ``FORUM_MAX_CONNECTIONS_PER_ADDRESS`` 100,000: every client comes from 127.0.0.1 unless ``--sources`` spreads
@@ -100,6 +101,8 @@ from tests.live_server import LiveServer, free_port
 NODE_DIR = PROJECT_ROOT / "bench" / "node"
 HIGH_RATE = "1000000/minute"
 NO_LIMIT = "100000"
+# ``flask-gc``: the bare broadcaster with the collector setting the app serves with (FORUM_GC_THRESHOLD).
+GC_THRESHOLD = "10000"
 SETTLE_SECONDS = 3.0  # after the last connect, before memory is read and the broadcasts start
 START_TIMEOUT = 30.0
 BARRIER_TIMEOUT = 900.0  # the longest one phase of the load generator may take
@@ -125,6 +128,7 @@ SERVERS = {
     "app-deflate": "this app, permessage-deflate on",
     "app-gunicorn": "this app under gunicorn (gevent worker)",
     "flask": "bare Flask-SocketIO on gevent",
+    "flask-gc": "bare Flask-SocketIO on gevent, the app's GC setting",
     "flask-gunicorn": "bare Flask-SocketIO under gunicorn (gevent worker)",
     "app-uwsgi": "this app under uWSGI (gevent, its WebSocket)",
     "flask-uwsgi": "bare Flask-SocketIO under uWSGI (gevent, its WebSocket)",
@@ -269,9 +273,13 @@ def measure(pid: int, config: dict[str, Any], workdir: Path, profile: Path | Non
         own = (*process_tree(pid), loadgen.process.pid)
         busy_before, ours_before = machine_busy_seconds(), sum(cpu_seconds(p) for p in own)
         rss_before, cpu_before = rss_kb(pid), tree_cpu_seconds(pid)
+        connect_profile = profile.with_name(f"connect-{profile.name}") if profile is not None else None
+        profiler = Profiler(pid, connect_profile) if connect_profile is not None else None
         loadgen.go()
         connected = loadgen.expect("connected")
         cpu_connected = tree_cpu_seconds(pid)
+        if profiler is not None:
+            profiler.stop()
         time.sleep(SETTLE_SECONDS)
         rss_connected, cpu_settled = rss_kb(pid), tree_cpu_seconds(pid)
         profiler = Profiler(pid, profile) if profile is not None else None  # the broadcasts only
@@ -307,6 +315,7 @@ def measure(pid: int, config: dict[str, Any], workdir: Path, profile: Path | Non
         "other_cpu_s": round(others, 1),
         "load_1m": round(load, 1),
         **({"profile": top_frames(profile, limit=30)} if profile is not None else {}),
+        **({"connect_profile": top_frames(connect_profile, limit=30)} if connect_profile is not None else {}),
     }
 
 
@@ -386,6 +395,8 @@ class Target:
             return LiveServer(self.database_url, self.workdir, port=port, root=root, **self.env).start()
         if self.name == "flask":
             command = [sys.executable, "-m", "bench.bare_flask_socketio"]
+        elif self.name == "flask-gc":
+            command = [sys.executable, "-m", "bench.bare_flask_socketio", "--gc-threshold", GC_THRESHOLD]
         elif self.name == "flask-gunicorn":
             command = [*GUNICORN, "bench.bare_flask_socketio:gunicorn_app()"]
         elif self.name == "flask-uwsgi":
@@ -551,7 +562,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the app of another checkout as server app@LABEL (name it in --servers)",
     )
     parser.add_argument(
-        "--profile", type=Path, help="sample each server with py-spy during the broadcasts, into this folder"
+        "--profile",
+        type=Path,
+        help="sample each server with py-spy during the connects and the broadcasts, into this folder",
     )
     parser.add_argument("--queue", default="redis://127.0.0.1:6379/0", help="FORUM_MESSAGE_QUEUE for app-2w")
     parser.add_argument(
@@ -603,13 +616,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = [[SERVERS[r["server"]], *(str(f(r)) for _, f in columns)] for r in results]
     print(table(header, rows))
     for r in results:
-        if "profile" in r:
-            print(f"\npy-spy during the broadcasts, {r['server']}: {r['profile']['samples']} samples")
+        for key, phase in (("connect_profile", "the connects"), ("profile", "the broadcasts")):
+            if key not in r:
+                continue
+            print(f"\npy-spy during {phase}, {r['server']}: {r[key]['samples']} samples")
             print("  % on the stack (inclusive):")
-            for frame, pct in r["profile"]["inclusive_pct"]:
+            for frame, pct in r[key]["inclusive_pct"]:
                 print(f"  {pct:5.1f}  {frame}")
             print("  % at the top of the stack (self):")
-            for frame, pct in r["profile"]["self_pct"]:
+            for frame, pct in r[key]["self_pct"]:
                 print(f"  {pct:5.1f}  {frame}")
     if args.mode == "storm":
         return 0 if all(r["back"] == r["connected"] == args.clients for r in results) else 1

@@ -174,6 +174,7 @@ class Settings:
     max_connections: int = 20_000
     max_connections_per_address: int = 1_000
     listen_backlog: int = 2_048
+    gc_threshold: int = 10_000
     websocket_compression: bool = False
     workers: int = 1
     admission_rate: int = 500
@@ -226,6 +227,7 @@ class Settings:
             max_connections=_env_int("FORUM_MAX_CONNECTIONS", 20_000),
             max_connections_per_address=_env_int("FORUM_MAX_CONNECTIONS_PER_ADDRESS", 1_000),
             listen_backlog=_env_int("FORUM_LISTEN_BACKLOG", 2_048),
+            gc_threshold=_env_int("FORUM_GC_THRESHOLD", 10_000),
             websocket_compression=_env_bool("FORUM_WEBSOCKET_COMPRESSION", False),
             workers=workers,
             admission_rate=_env_int("FORUM_ADMISSION_RATE", 500),
@@ -255,6 +257,7 @@ class Settings:
             "MAX_CONNECTIONS": self.max_connections,
             "MAX_CONNECTIONS_PER_ADDRESS": self.max_connections_per_address,
             "LISTEN_BACKLOG": self.listen_backlog,
+            "GC_THRESHOLD": self.gc_threshold,
             "WEBSOCKET_COMPRESSION": self.websocket_compression,
             "WORKERS": self.workers,
             "ADMISSION_RATE": self.admission_rate,

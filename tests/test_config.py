@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -64,3 +66,33 @@ def test_bad_port_is_reported_clearly(tmp_path, monkeypatch):
 )
 def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+_PROBE = """
+import gc, sys
+from forum.serving import tune_garbage_collection
+before = gc.get_threshold()
+tune_garbage_collection(int(sys.argv[1]))
+print(before[0], gc.get_threshold()[0], gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "young", "frozen"), [(None, 10_000, True), ("25000", 25_000, True), ("0", 700, False)]
+)
+def test_the_served_process_tunes_its_cycle_collector(tmp_path, monkeypatch, setting, young, frozen):
+    """A crowd's connections set off full collections of a growing heap, and no message goes out meanwhile:
+    the server freezes what startup built and collects young objects less often (FORUM_GC_THRESHOLD; 0 leaves
+    Python's defaults). Run in a child process, so this test's own collector stays as it was."""
+    if setting is None:
+        monkeypatch.delenv("FORUM_GC_THRESHOLD", raising=False)
+    else:
+        monkeypatch.setenv("FORUM_GC_THRESHOLD", setting)
+    threshold = Settings.from_environ(tmp_path).flask_config()["GC_THRESHOLD"]
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(threshold)], capture_output=True, text=True, check=True, timeout=60
+    )
+    python_default, now, freeze_count = map(int, probe.stdout.split())
+    assert python_default == 700
+    assert now == young
+    assert (freeze_count > 0) is frozen
