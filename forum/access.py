@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 import re
@@ -154,6 +155,11 @@ def network_key(secret: str, address: str | None, now: datetime | None = None) -
     """A keyed hash of a network address that changes every day, for rate limits only; never stored."""
     if not address:
         return None
-    day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    daily_key = hmac.new(secret.encode(), f"network-key:{day}".encode(), hashlib.sha256).digest()
-    return hmac.new(daily_key, address.encode(), hashlib.sha256).hexdigest()[:32]
+    day = (now or datetime.now(UTC)).date().isoformat()
+    return hmac.new(_daily_key(secret, day), address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _daily_key(secret: str, day: str) -> bytes:
+    # The same for every address on one day: derived once, not for each connection.
+    return hmac.new(secret.encode(), f"network-key:{day}".encode(), hashlib.sha256).digest()

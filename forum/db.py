@@ -165,6 +165,17 @@ def insert_unless_present(
     return session.execute(statement, values).scalar_one_or_none()
 
 
+def read_columns(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt SELECT of plain columns on the session's connection, in the session's transaction.
+
+    ``Session.execute`` sends every statement through the ORM's execution layer (its hooks, compile state
+    and loading), which for a one-row read of a few columns costs more than the query itself; every live
+    connect makes three such reads. For reads only: writes go through the session, where the SQLite write
+    lock sees them.
+    """
+    return session.connection().execute(statement, params)
+
+
 @functools.lru_cache(maxsize=64)
 def _insert_statement(
     dialect: str, model: type[Base], columns: tuple[str, ...], unique: tuple[str, ...]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum import protocol
 from forum.access import Actor
-from forum.audience.identity import find_member
+from forum.audience.identity import member_brief
 from forum.audience.tallies import poll_tallies, tally_payload, vote_counts
 from forum.models import (
     GONE_STATUSES,
@@ -199,23 +199,24 @@ def polls_for(session: Session, event_id: int) -> list[dict[str, Any]]:
 
 def mine(session: Session, actor: Actor) -> dict[str, Any]:
     """An audience member's own questions (any status), votes and poll choices."""
-    member = find_member(session, actor)
+    member = member_brief(session, actor)
     if member is None:
         return {"blocked": False, "questions": [], "votes": [], "poll_votes": {}}
+    member_id, blocked = member
     own = list(
         session.scalars(
             select(AudienceQuestion)
-            .where(AudienceQuestion.member_id == member.id, AudienceQuestion.status != QuestionStatus.MERGED)
+            .where(AudienceQuestion.member_id == member_id, AudienceQuestion.status != QuestionStatus.MERGED)
             .order_by(AudienceQuestion.created_at)
         )
     )
     counts = vote_counts(session, [q.id for q in own])
-    votes = session.scalars(select(QuestionVote.question_id).where(QuestionVote.member_id == member.id))
+    votes = session.scalars(select(QuestionVote.question_id).where(QuestionVote.member_id == member_id))
     choices = session.execute(
-        select(PollVote.poll_id, PollVote.option_id).where(PollVote.member_id == member.id)
+        select(PollVote.poll_id, PollVote.option_id).where(PollVote.member_id == member_id)
     )
     return {
-        "blocked": member.blocked_at is not None,
+        "blocked": blocked,
         "questions": [own_question(q, counts[q.id]) for q in own],
         "votes": sorted(votes),
         "poll_votes": {str(poll_id): option_id for poll_id, option_id in choices},

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from forum import rate_limits
 from forum.access import Actor, audience_actor, organizer_actor, participant_actor
+from forum.db import read_columns
 from forum.errors import InvalidInput, NotFound, PermissionDenied
 from forum.events import invitations
 from forum.fields import is_slug
@@ -64,7 +65,7 @@ _ROOM_BY_SLUG = select(Event.id, Event.organizer_id, Event.status).where(Event.s
 
 
 def _open_room(session: Session, slug: str | None, viewer: Organizer | None) -> Room:
-    found = session.execute(_ROOM_BY_SLUG, {"slug": slug}).first() if slug and is_slug(slug) else None
+    found = read_columns(session, _ROOM_BY_SLUG, {"slug": slug}).first() if slug and is_slug(slug) else None
     room = Room(*found) if found is not None else None
     if room is None or not event_visible(room.status, room.organizer_id, viewer.id if viewer else None):
         raise NotFound(_("There is no live room for this event."))

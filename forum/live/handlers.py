@@ -60,8 +60,9 @@ def on_connect(auth: Any = None) -> None:
     token = _presented_audience_token(auth)
     hashed = token_hash(token, current_app.config["SECRET_KEY"]) if isinstance(token, str) else None
     limits = current_app.extensions["forum.connections"]
+    network = request_network_key()
     try:
-        limits.admit(request.sid, request_network_key())
+        limits.admit(request.sid, network)
         # In line behind the crowd that arrived just before (a restart's reconnections): sleeping here holds
         # nobody else up, and the process keeps broadcasting to those already in.
         wait = current_app.extensions["forum.admission_pace"].reserve()
@@ -75,7 +76,7 @@ def on_connect(auth: Any = None) -> None:
                 organizer=organizer,
                 audience_token_hash=hashed,
                 audience_token_malformed=token is not None and hashed is None,
-                network_key=request_network_key(),
+                network_key=network,
             )
         _actors[request.sid] = actor
         # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from forum import protocol
 from forum.access import Actor, Role
 from forum.audience import payloads
-from forum.db import utcnow
+from forum.db import read_columns, utcnow
 from forum.errors import InvalidInput, NotFound
 from forum.events.agenda import ordered_questions
 from forum.limits import BOARD_SNAPSHOT_QUESTIONS
@@ -40,7 +40,7 @@ _SEQ = {
 
 
 def current_seq(session: Session, event_id: int, stream: Stream) -> int:
-    return session.scalar(_SEQ[stream], {"event_id": event_id}) or 0
+    return read_columns(session, _SEQ[stream], {"event_id": event_id}).scalar() or 0
 
 
 def written_answers(session: Session, event_id: int) -> list[dict[str, Any]]:
