@@ -500,6 +500,13 @@ def test_typed_text_caret_focus_and_open_details_survive_fifty_updates(server, n
             "client_id": f"vote-{turn:04d}",
         }
         _ok(members[2].call("audience.vote", vote))
+        # Counts are coalesced: two votes inside one flush can cancel out and send nothing. Each vote's count
+        # reaches the room before the next vote, so every turn makes its own numbered change.
+        assert members[2].wait_until(
+            lambda state, want=int(vote["up"]): any(
+                q["id"] == board_question["question_id"] and q["votes"] == want for q in state["questions"]
+            )
+        ), "the vote's count reached the room"
         if turn == 6:
             _ok(
                 moderator.call(
