@@ -367,6 +367,12 @@ def test_a_long_session_replayed_by_the_pages_matches_a_fresh_server_render(
     _ok(clients["moderator"].call("moderation.approve", {"question_id": own}))
     pages["audience"].click(f"#vote-{own} button")
     pages["audience"].wait_for_selector(f"#vote-{own} button[aria-pressed=true]")
+    # The count goes out with the next coalesced flush (up to 0.2 s later): until then the streams stand
+    # still at a number the pages already show, and a fresh render would count the vote they have not had.
+    for stream in ("moderator", "public"):
+        assert clients[stream].wait_until(
+            lambda state: any(q["id"] == own and q["votes"] == 1 for q in state["questions"])
+        ), f"the page's vote reached the {stream} stream"
 
     _settled(
         [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from forum import outbox
@@ -18,7 +18,7 @@ from forum.audience import identity
 from forum.audience.moderation_log import log_action
 from forum.audience.payloads import own_question, public_question, staff_payload
 from forum.audience.word_list import matching_terms
-from forum.db import get_in_event, insert_unless_present, utcnow
+from forum.db import get_in_event, insert_unless_present, utcnow, write_columns
 from forum.errors import Conflict, NotFound
 from forum.fields import clean_text
 from forum.limits import AUDIENCE_QUESTION_MAX, REPORT_REASON_MAX
@@ -149,7 +149,7 @@ def ask(
     return sent.done(session, {"question_id": item.id, "status": status.value})
 
 
-def _own(session: Session, member: AudienceMember, question_id: int) -> AudienceQuestion:
+def _own(session: Session, member: identity.MemberRef, question_id: int) -> AudienceQuestion:
     item = session.get(AudienceQuestion, question_id)
     if item is None or item.member_id != member.id:
         raise NotFound(_("You have no question with that number."))
@@ -205,6 +205,12 @@ def _still_open(session: Session, actor: Actor, question_id: int) -> AudienceQue
     return item
 
 
+# Built once: taking back one member's vote on one question.
+_TAKE_BACK_VOTE = delete(QuestionVote).where(
+    QuestionVote.question_id == bindparam("question_id"), QuestionVote.member_id == bindparam("member_id")
+)
+
+
 def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
     sent = identity.submission(session, actor, client_id, "vote")
@@ -222,11 +228,7 @@ def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_i
             unique=("question_id", "member_id"),
         )
     else:
-        session.execute(
-            delete(QuestionVote).where(
-                QuestionVote.question_id == item.id, QuestionVote.member_id == member.id
-            )
-        )
+        write_columns(session, _TAKE_BACK_VOTE, {"question_id": item.id, "member_id": member.id})
     outbox.tally_changed(session, item.event_id, question_id=item.id)
     return sent.done(session, {"question_id": item.id, "up": up})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from forum import rate_limits
 from forum.access import Actor, Capability
-from forum.db import insert_unless_present, read_columns
+from forum.db import insert_unless_present, read_columns, write_columns
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.fields import clean_text
 from forum.limits import AUDIENCE_NAME_MAX
@@ -23,37 +24,31 @@ _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The audience may ask, vote, report and answer polls before and during the session, not afterwards.
 
 
-# Built once: every audience connection and every vote looks its member up, and constructing the statement
-# cost as much as running it.
-_MEMBER = select(AudienceMember).where(
+@dataclass(frozen=True)
+class MemberRef:
+    """What the audience's actions and snapshots need of a member: who, and whether a moderator blocked them.
+    Read as two columns, never loaded as an object: every connect and every vote asks."""
+
+    id: int
+    blocked_at: datetime | None
+
+
+# Built once: constructing the statement cost as much as running it.
+_MEMBER = select(AudienceMember.id, AudienceMember.blocked_at).where(
     AudienceMember.event_id == bindparam("event_id"), AudienceMember.token_hash == bindparam("token_hash")
 )
 
 
-# The two columns a snapshot needs of a member (``member_brief``), read without loading the member.
-_MEMBER_BRIEF = select(AudienceMember.id, AudienceMember.blocked_at).where(
-    AudienceMember.event_id == bindparam("event_id"), AudienceMember.token_hash == bindparam("token_hash")
-)
-
-
-def member_brief(session: Session, actor: Actor) -> tuple[int, bool] | None:
-    """The id of the member behind an audience actor and whether they are blocked, if they have taken part
-    before. Every audience connect asks, and most have not: a plain read of two columns."""
-    if actor.audience_token_hash is None:
-        return None
-    params = {"event_id": actor.event_id, "token_hash": actor.audience_token_hash}
-    row = read_columns(session, _MEMBER_BRIEF, params).first()
-    return None if row is None else (row.id, row.blocked_at is not None)
-
-
-def find_member(session: Session, actor: Actor) -> AudienceMember | None:
+def find_member(session: Session, actor: Actor) -> MemberRef | None:
     """The member behind an audience actor, if they have taken part before."""
     if actor.audience_token_hash is None:
         return None
-    return session.scalar(_MEMBER, {"event_id": actor.event_id, "token_hash": actor.audience_token_hash})
+    params = {"event_id": actor.event_id, "token_hash": actor.audience_token_hash}
+    row = read_columns(session, _MEMBER, params).first()
+    return None if row is None else MemberRef(row.id, row.blocked_at)
 
 
-def member_for(session: Session, actor: Actor) -> AudienceMember:
+def member_for(session: Session, actor: Actor) -> MemberRef:
     """The member behind an audience actor, created on first participation.
 
     Two first actions of one browser at once (two tabs, a double tap) both end up with the same member.
@@ -83,14 +78,14 @@ _EVENT_STATUS = select(Event.status).where(Event.id == bindparam("event_id"))
 
 def open_room(session: Session, actor: Actor) -> None:
     """Refuse unless the actor's event takes audience actions: scheduled or live, not ended."""
-    status = session.scalar(_EVENT_STATUS, {"event_id": actor.event_id})
+    status = read_columns(session, _EVENT_STATUS, {"event_id": actor.event_id}).scalar()
     if status is None or not event_visible(status, organizer_id=0):  # as anyone sees it: no draft
         raise NotFound(_("There is no live room for this event."))
     if status not in AUDIENCE_OPEN_STATUSES:
         raise Conflict(_("This event has ended; questions, votes and polls are closed."), code="event_ended")
 
 
-def room_member(session: Session, actor: Actor) -> AudienceMember:
+def room_member(session: Session, actor: Actor) -> MemberRef:
     """The member behind an audience actor in the live room; refused once the event has ended."""
     actor.require(Capability.PARTICIPATE)
     open_room(session, actor)
@@ -115,7 +110,7 @@ class Submission:
     it is the first result, and nothing is to be done again.
     """
 
-    member: AudienceMember
+    member: MemberRef
     client_id: str
     action: str
     earlier: dict | None
@@ -123,7 +118,7 @@ class Submission:
 
     def done(self, session: Session, result: dict) -> dict:
         """Keep the result for retries of the same submission, and return it."""
-        session.execute(_KEEP_RESULT, {"receipt_id": self.receipt_id, "result": result})
+        write_columns(session, _KEEP_RESULT, {"receipt_id": self.receipt_id, "result": result})
         return result
 
 
@@ -204,13 +199,13 @@ def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> 
     return cleaned, name
 
 
-def may_post(member: AudienceMember) -> None:
+def may_post(member: MemberRef) -> None:
     """Refuse members a moderator has blocked in this event."""
     if member.blocked_at is not None:
         raise PermissionDenied(_("A moderator has stopped you from posting in this event."), code="blocked")
 
 
-def count_against_limits(actor: Actor, member: AudienceMember, name: str) -> None:
+def count_against_limits(actor: Actor, member: MemberRef, name: str) -> None:
     """One action against the network's limit and the member's limit called ``name``."""
     rate_limits.enforce("network", actor.network_key)
     rate_limits.enforce(name, f"member:{member.id}")

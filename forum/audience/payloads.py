@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum import protocol
 from forum.access import Actor
-from forum.audience.identity import member_brief
+from forum.audience.identity import find_member
 from forum.audience.tallies import poll_tallies, tally_payload, vote_counts
 from forum.models import (
     GONE_STATUSES,
@@ -199,10 +199,10 @@ def polls_for(session: Session, event_id: int) -> list[dict[str, Any]]:
 
 def mine(session: Session, actor: Actor) -> dict[str, Any]:
     """An audience member's own questions (any status), votes and poll choices."""
-    member = member_brief(session, actor)
+    member = find_member(session, actor)
     if member is None:
         return {"blocked": False, "questions": [], "votes": [], "poll_votes": {}}
-    member_id, blocked = member
+    member_id, blocked = member.id, member.blocked_at is not None
     own = list(
         session.scalars(
             select(AudienceQuestion)
