@@ -262,6 +262,27 @@ def get_in_event(
     hold for it), else ``NotFound(message)``: one rule for every "that … is not in this event" lookup, so a
     row of another event is never found through this one's pages, links or sockets."""
     found = session.get(model, record_id) if record_id is not None else None
+    return _in_event(found, event_id, message, refuse_if)
+
+
+def columns_in_event(
+    session: Session,
+    statement: Any,
+    record_id: int | None,
+    event_id: int,
+    message: str,
+    *,
+    refuse_if: Callable[[Any], bool] | None = None,
+) -> Any:
+    """``get_in_event`` for a prebuilt SELECT of plain columns (``event_id`` among them) by ``:record_id``:
+    the row, read without loading an object (``read_columns``), under the same rule."""
+    found = None
+    if record_id is not None:
+        found = read_columns(session, statement, {"record_id": record_id}).first()
+    return _in_event(found, event_id, message, refuse_if)
+
+
+def _in_event(found: Any, event_id: int, message: str, refuse_if: Callable[[Any], bool] | None) -> Any:
     if found is None or found.event_id != event_id or (refuse_if is not None and refuse_if(found)):
         raise NotFound(message)
     return found

@@ -18,7 +18,7 @@ from forum.audience import identity
 from forum.audience.moderation_log import log_action
 from forum.audience.payloads import own_question, public_question, staff_payload
 from forum.audience.word_list import matching_terms
-from forum.db import get_in_event, insert_unless_present, utcnow, write_columns
+from forum.db import columns_in_event, get_in_event, insert_unless_present, utcnow, write_columns
 from forum.errors import Conflict, NotFound
 from forum.fields import clean_text
 from forum.limits import AUDIENCE_QUESTION_MAX, REPORT_REASON_MAX
@@ -196,7 +196,29 @@ def _visible(session: Session, actor: Actor, question_id: int) -> AudienceQuesti
 
 def _still_open(session: Session, actor: Actor, question_id: int) -> AudienceQuestion:
     """A question on the board that still takes votes and reports: once answered, its tally is final."""
-    item = _visible(session, actor, question_id)
+    return _refuse_if_answered(_visible(session, actor, question_id))
+
+
+# Built once: what a vote needs of its question, read as columns (every vote reads it).
+_VOTE_TARGET = select(AudienceQuestion.id, AudienceQuestion.event_id, AudienceQuestion.status).where(
+    AudienceQuestion.id == bindparam("record_id")
+)
+
+
+def _open_for_votes(session: Session, actor: Actor, question_id: int) -> Any:
+    """``_still_open`` for a vote: the question's id, event and status, without loading it."""
+    row = columns_in_event(
+        session,
+        _VOTE_TARGET,
+        question_id,
+        actor.event_id,
+        _("That question is not on the board."),
+        refuse_if=lambda row: row.status not in VISIBLE_STATUSES,
+    )
+    return _refuse_if_answered(row)
+
+
+def _refuse_if_answered(item: Any) -> Any:
     if item.status == QuestionStatus.ANSWERED:
         raise Conflict(
             _("This question has been answered; it takes no more votes or reports."),
@@ -217,7 +239,7 @@ def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_i
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member
-    item = _still_open(session, actor, question_id)
+    item = _open_for_votes(session, actor, question_id)
     identity.count_against_limits(actor, member, "vote")
     # Idempotent either way, also when another submission of the same member sets it at the same moment.
     if up:
