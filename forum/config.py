@@ -177,7 +177,7 @@ class Settings:
     gc_threshold: int = 10_000
     websocket_compression: bool = False
     workers: int = 1
-    admission_rate: int = 500
+    admission_rate: int = 700
     live_transports: tuple[str, ...] = ("polling", "websocket")
     mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, object] = field(default_factory=dict)
@@ -230,7 +230,7 @@ class Settings:
             gc_threshold=_env_int("FORUM_GC_THRESHOLD", 10_000),
             websocket_compression=_env_bool("FORUM_WEBSOCKET_COMPRESSION", False),
             workers=workers,
-            admission_rate=_env_int("FORUM_ADMISSION_RATE", 500),
+            admission_rate=_env_int("FORUM_ADMISSION_RATE", 700),
             live_transports=_live_transports(workers),
             mail=MailSettings.from_environ(),
         )
