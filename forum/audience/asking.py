@@ -199,22 +199,28 @@ def _still_open(session: Session, actor: Actor, question_id: int) -> AudienceQue
     return _refuse_if_answered(_visible(session, actor, question_id))
 
 
-# Built once: what a vote needs of its question, read as columns (every vote reads it).
-_VOTE_TARGET = select(AudienceQuestion.id, AudienceQuestion.event_id, AudienceQuestion.status).where(
-    AudienceQuestion.id == bindparam("record_id")
+# Built once: what a vote needs of its question and of the question's event, in one read (every vote
+# makes it; on PostgreSQL each read is a round trip).
+_VOTE_TARGET = (
+    select(
+        AudienceQuestion.id,
+        AudienceQuestion.event_id,
+        AudienceQuestion.status,
+        Event.status.label("event_status"),
+    )
+    .join(Event, Event.id == AudienceQuestion.event_id)
+    .where(AudienceQuestion.id == bindparam("record_id"))
 )
 
 
 def _open_for_votes(session: Session, actor: Actor, question_id: int) -> Any:
-    """``_still_open`` for a vote: the question's id, event and status, without loading it."""
-    row = columns_in_event(
-        session,
-        _VOTE_TARGET,
-        question_id,
-        actor.event_id,
-        _("That question is not on the board."),
-        refuse_if=lambda row: row.status not in VISIBLE_STATUSES,
-    )
+    """``open_room`` and ``_still_open`` for a vote: the room takes votes and the question is on its board,
+    read as columns in one statement."""
+    not_on_board = _("That question is not on the board.")
+    row = columns_in_event(session, _VOTE_TARGET, question_id, actor.event_id, not_on_board)
+    identity.room_takes_actions(row.event_status)
+    if row.status not in VISIBLE_STATUSES:
+        raise NotFound(not_on_board)
     return _refuse_if_answered(row)
 
 
@@ -235,7 +241,7 @@ _TAKE_BACK_VOTE = delete(QuestionVote).where(
 
 def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
-    sent = identity.submission(session, actor, client_id, "vote")
+    sent = identity.submission(session, actor, client_id, "vote", room_checked_by_caller=True)
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member

@@ -18,7 +18,14 @@ from forum.db import insert_unless_present, read_columns, write_columns
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.fields import clean_text
 from forum.limits import AUDIENCE_NAME_MAX
-from forum.models import AUDIENCE_OPEN_STATUSES, AudienceMember, Event, SubmissionReceipt, event_visible
+from forum.models import (
+    AUDIENCE_OPEN_STATUSES,
+    AudienceMember,
+    Event,
+    EventStatus,
+    SubmissionReceipt,
+    event_visible,
+)
 
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The audience may ask, vote, report and answer polls before and during the session, not afterwards.
@@ -78,7 +85,12 @@ _EVENT_STATUS = select(Event.status).where(Event.id == bindparam("event_id"))
 
 def open_room(session: Session, actor: Actor) -> None:
     """Refuse unless the actor's event takes audience actions: scheduled or live, not ended."""
-    status = read_columns(session, _EVENT_STATUS, {"event_id": actor.event_id}).scalar()
+    room_takes_actions(read_columns(session, _EVENT_STATUS, {"event_id": actor.event_id}).scalar())
+
+
+def room_takes_actions(status: EventStatus | None) -> None:
+    """``open_room``'s rule, for an event status the caller has read already (a vote reads it with its
+    question)."""
     if status is None or not event_visible(status, organizer_id=0):  # as anyone sees it: no draft
         raise NotFound(_("There is no live room for this event."))
     if status not in AUDIENCE_OPEN_STATUSES:
@@ -160,14 +172,17 @@ def _start(session: Session, actor: Actor, client_id: Any, action: str) -> Submi
     return Submission(member, client_id, action, receipt.result or {}, None)
 
 
-def submission(session: Session, actor: Actor, client_id: Any, action: str) -> Submission:
+def submission(
+    session: Session, actor: Actor, client_id: Any, action: str, *, room_checked_by_caller: bool = False
+) -> Submission:
     """Start a submission in the live room (ask, vote, report, poll vote).
 
     The actor must be audience with an identity and send a well-formed client id. A new submission is
-    refused once the event has ended; a retry of one accepted earlier still gets its first answer.
+    refused once the event has ended; a retry of one accepted earlier still gets its first answer. With
+    ``room_checked_by_caller`` the caller applies ``room_takes_actions`` itself, to a status it reads anyway.
     """
     sent = _start(session, actor, client_id, action)
-    if sent.earlier is None:
+    if sent.earlier is None and not room_checked_by_caller:
         open_room(session, actor)
     return sent
 
