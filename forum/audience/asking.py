@@ -241,7 +241,11 @@ _TAKE_BACK_VOTE = delete(QuestionVote).where(
 
 def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
-    sent = identity.submission(session, actor, client_id, "vote", room_checked_by_caller=True)
+    # What the vote answers when it succeeds is what it was asked: the receipt is claimed with it.
+    expected = {"question_id": question_id, "up": up}
+    sent = identity.submission(
+        session, actor, client_id, "vote", room_checked_by_caller=True, expected=expected
+    )
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member

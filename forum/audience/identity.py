@@ -127,10 +127,12 @@ class Submission:
     action: str
     earlier: dict | None
     receipt_id: int | None
+    kept: dict | None = None  # the result the receipt was claimed with, if the caller knew it in advance
 
     def done(self, session: Session, result: dict) -> dict:
         """Keep the result for retries of the same submission, and return it."""
-        write_columns(session, _KEEP_RESULT, {"receipt_id": self.receipt_id, "result": result})
+        if result != self.kept:
+            write_columns(session, _KEEP_RESULT, {"receipt_id": self.receipt_id, "result": result})
         return result
 
 
@@ -142,12 +144,16 @@ _KEEP_RESULT = (
 )
 
 
-def _start(session: Session, actor: Actor, client_id: Any, action: str) -> Submission:
+def _start(
+    session: Session, actor: Actor, client_id: Any, action: str, expected: dict | None = None
+) -> Submission:
     """Claim the receipt of ``client_id`` before doing anything, or find what the first attempt produced.
 
     The claim is the first write, so a retry that arrives while the first attempt is still running waits
     for it (the per-process write lock on SQLite, the unique key on PostgreSQL) and then finds its result.
-    A refused first attempt rolls its claim back, and a retry is then judged afresh.
+    A refused first attempt rolls its claim back, and a retry is then judged afresh. An action whose result
+    is known before it runs (a vote's is what it was asked to do) claims the receipt with it, and
+    ``Submission.done`` then has nothing left to write.
     """
     actor.require(Capability.PARTICIPATE)
     client_id = clean_client_id(client_id)
@@ -155,11 +161,11 @@ def _start(session: Session, actor: Actor, client_id: Any, action: str) -> Submi
     receipt_id = insert_unless_present(
         session,
         SubmissionReceipt,
-        {"member_id": member.id, "client_id": client_id, "action": action, "result": None},
+        {"member_id": member.id, "client_id": client_id, "action": action, "result": expected},
         unique=("member_id", "client_id"),
     )
     if receipt_id is not None:
-        return Submission(member, client_id, action, None, receipt_id)
+        return Submission(member, client_id, action, None, receipt_id, kept=expected)
     receipt = session.scalars(
         select(SubmissionReceipt).where(
             SubmissionReceipt.member_id == member.id, SubmissionReceipt.client_id == client_id
@@ -173,15 +179,22 @@ def _start(session: Session, actor: Actor, client_id: Any, action: str) -> Submi
 
 
 def submission(
-    session: Session, actor: Actor, client_id: Any, action: str, *, room_checked_by_caller: bool = False
+    session: Session,
+    actor: Actor,
+    client_id: Any,
+    action: str,
+    *,
+    room_checked_by_caller: bool = False,
+    expected: dict | None = None,
 ) -> Submission:
     """Start a submission in the live room (ask, vote, report, poll vote).
 
     The actor must be audience with an identity and send a well-formed client id. A new submission is
     refused once the event has ended; a retry of one accepted earlier still gets its first answer. With
-    ``room_checked_by_caller`` the caller applies ``room_takes_actions`` itself, to a status it reads anyway.
+    ``room_checked_by_caller`` the caller applies ``room_takes_actions`` itself, to a status it reads anyway;
+    ``expected`` is the result the action will have if it succeeds, when that is known in advance.
     """
-    sent = _start(session, actor, client_id, action)
+    sent = _start(session, actor, client_id, action, expected)
     if sent.earlier is None and not room_checked_by_caller:
         open_room(session, actor)
     return sent
