@@ -173,8 +173,8 @@ def read_columns(session: Session, statement: Any, params: dict[str, Any]) -> An
 
     ``Session.execute`` sends every statement through the ORM's execution layer (its hooks, compile state
     and loading), which for a one-row read of a few columns costs more than the query itself; every live
-    connect makes three such reads. For reads only: writes go through the session, where the SQLite write
-    lock sees them.
+    connect makes three such reads. For reads only: a write uses ``write_columns``, which takes SQLite's
+    write lock.
     """
     return session.connection().execute(statement, params)
 

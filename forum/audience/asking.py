@@ -182,16 +182,18 @@ def withdraw(session: Session, actor: Actor, question_id: int) -> None:
     announce_question(session, item, was_visible=False)
 
 
+def _off_board(item: Any) -> bool:
+    return item.status not in VISIBLE_STATUSES
+
+
+def _not_on_board() -> str:
+    return _("That question is not on the board.")
+
+
 def _visible(session: Session, actor: Actor, question_id: int) -> AudienceQuestion:
-    item = get_in_event(
-        session,
-        AudienceQuestion,
-        question_id,
-        actor.event_id,
-        _("That question is not on the board."),
-        refuse_if=lambda item: item.status not in VISIBLE_STATUSES,
+    return get_in_event(
+        session, AudienceQuestion, question_id, actor.event_id, _not_on_board(), refuse_if=_off_board
     )
-    return item
 
 
 def _still_open(session: Session, actor: Actor, question_id: int) -> AudienceQuestion:
@@ -216,11 +218,10 @@ _VOTE_TARGET = (
 def _open_for_votes(session: Session, actor: Actor, question_id: int) -> Any:
     """``open_room`` and ``_still_open`` for a vote: the room takes votes and the question is on its board,
     read as columns in one statement."""
-    not_on_board = _("That question is not on the board.")
-    row = columns_in_event(session, _VOTE_TARGET, question_id, actor.event_id, not_on_board)
-    identity.room_takes_actions(row.event_status)
-    if row.status not in VISIBLE_STATUSES:
-        raise NotFound(not_on_board)
+    row = columns_in_event(session, _VOTE_TARGET, question_id, actor.event_id, _not_on_board())
+    identity.room_takes_actions(row.event_status)  # before the question's own state, as for every action
+    if _off_board(row):
+        raise NotFound(_not_on_board())
     return _refuse_if_answered(row)
 
 
@@ -241,11 +242,10 @@ _TAKE_BACK_VOTE = delete(QuestionVote).where(
 
 def vote(session: Session, actor: Actor, question_id: int, *, up: bool, client_id: Any) -> dict[str, Any]:
     """Set this member's upvote on a question (one per member; the same state twice changes nothing)."""
-    # What the vote answers when it succeeds is what it was asked: the receipt is claimed with it.
+    # What the vote answers when it succeeds is what it was asked: the receipt is claimed with it. The room is
+    # checked with the question, in one read (``_open_for_votes``).
     expected = {"question_id": question_id, "up": up}
-    sent = identity.submission(
-        session, actor, client_id, "vote", room_checked_by_caller=True, expected=expected
-    )
+    sent = identity.claim(session, actor, client_id, "vote", expected=expected)
     if sent.earlier is not None:
         return sent.earlier
     member = sent.member

@@ -144,8 +144,8 @@ _KEEP_RESULT = (
 )
 
 
-def _start(
-    session: Session, actor: Actor, client_id: Any, action: str, expected: dict | None = None
+def claim(
+    session: Session, actor: Actor, client_id: Any, action: str, *, expected: dict | None = None
 ) -> Submission:
     """Claim the receipt of ``client_id`` before doing anything, or find what the first attempt produced.
 
@@ -153,7 +153,8 @@ def _start(
     for it (the per-process write lock on SQLite, the unique key on PostgreSQL) and then finds its result.
     A refused first attempt rolls its claim back, and a retry is then judged afresh. An action whose result
     is known before it runs (a vote's is what it was asked to do) claims the receipt with it, and
-    ``Submission.done`` then has nothing left to write.
+    ``Submission.done`` then has nothing left to write. The room is not checked: ``submission`` does that,
+    and a vote checks it with its question (``room_takes_actions``).
     """
     actor.require(Capability.PARTICIPATE)
     client_id = clean_client_id(client_id)
@@ -178,31 +179,21 @@ def _start(
     return Submission(member, client_id, action, receipt.result or {}, None)
 
 
-def submission(
-    session: Session,
-    actor: Actor,
-    client_id: Any,
-    action: str,
-    *,
-    room_checked_by_caller: bool = False,
-    expected: dict | None = None,
-) -> Submission:
-    """Start a submission in the live room (ask, vote, report, poll vote).
+def submission(session: Session, actor: Actor, client_id: Any, action: str) -> Submission:
+    """Start a submission in the live room (ask, report, poll vote; a vote uses ``claim``).
 
     The actor must be audience with an identity and send a well-formed client id. A new submission is
-    refused once the event has ended; a retry of one accepted earlier still gets its first answer. With
-    ``room_checked_by_caller`` the caller applies ``room_takes_actions`` itself, to a status it reads anyway;
-    ``expected`` is the result the action will have if it succeeds, when that is known in advance.
+    refused once the event has ended; a retry of one accepted earlier still gets its first answer.
     """
-    sent = _start(session, actor, client_id, action, expected)
-    if sent.earlier is None and not room_checked_by_caller:
+    sent = claim(session, actor, client_id, action)
+    if sent.earlier is None:
         open_room(session, actor)
     return sent
 
 
 def comment_submission(session: Session, actor: Actor, client_id: Any, action: str) -> Submission:
     """Start a reader's submission on a published record (the caller checks the record takes comments)."""
-    return _start(session, actor, client_id, action)
+    return claim(session, actor, client_id, action)
 
 
 def clean_post(text: Any, display_name: Any, *, label: str, max_length: int) -> tuple[str, str | None]:

@@ -202,21 +202,20 @@ def mine(session: Session, actor: Actor) -> dict[str, Any]:
     member = find_member(session, actor)
     if member is None:
         return {"blocked": False, "questions": [], "votes": [], "poll_votes": {}}
-    member_id, blocked = member.id, member.blocked_at is not None
     own = list(
         session.scalars(
             select(AudienceQuestion)
-            .where(AudienceQuestion.member_id == member_id, AudienceQuestion.status != QuestionStatus.MERGED)
+            .where(AudienceQuestion.member_id == member.id, AudienceQuestion.status != QuestionStatus.MERGED)
             .order_by(AudienceQuestion.created_at)
         )
     )
     counts = vote_counts(session, [q.id for q in own])
-    votes = session.scalars(select(QuestionVote.question_id).where(QuestionVote.member_id == member_id))
+    votes = session.scalars(select(QuestionVote.question_id).where(QuestionVote.member_id == member.id))
     choices = session.execute(
-        select(PollVote.poll_id, PollVote.option_id).where(PollVote.member_id == member_id)
+        select(PollVote.poll_id, PollVote.option_id).where(PollVote.member_id == member.id)
     )
     return {
-        "blocked": blocked,
+        "blocked": member.blocked_at is not None,
         "questions": [own_question(q, counts[q.id]) for q in own],
         "votes": sorted(votes),
         "poll_votes": {str(poll_id): option_id for poll_id, option_id in choices},
