@@ -262,7 +262,7 @@ def get_in_event(
     hold for it), else ``NotFound(message)``: one rule for every "that … is not in this event" lookup, so a
     row of another event is never found through this one's pages, links or sockets."""
     found = session.get(model, record_id) if record_id is not None else None
-    return _in_event(found, event_id, message, refuse_if)
+    return in_event(found, event_id, message, refuse_if=refuse_if)
 
 
 def columns_in_event(
@@ -279,10 +279,14 @@ def columns_in_event(
     found = None
     if record_id is not None:
         found = read_columns(session, statement, {"record_id": record_id}).first()
-    return _in_event(found, event_id, message, refuse_if)
+    return in_event(found, event_id, message, refuse_if=refuse_if)
 
 
-def _in_event(found: Any, event_id: int, message: str, refuse_if: Callable[[Any], bool] | None) -> Any:
+def in_event(
+    found: Any, event_id: int, message: str, *, refuse_if: Callable[[Any], bool] | None = None
+) -> Any:
+    """The rule of ``get_in_event`` for a row or object read some other way (None when there was none): it
+    is returned when it belongs to event ``event_id``, else ``NotFound(message)``."""
     if found is None or found.event_id != event_id or (refuse_if is not None and refuse_if(found)):
         raise NotFound(message)
     return found

@@ -165,6 +165,20 @@ def claim(
         {"member_id": member.id, "client_id": client_id, "action": action, "result": expected},
         unique=("member_id", "client_id"),
     )
+    return claimed(session, member, client_id, action, receipt_id, expected=expected)
+
+
+def claimed(
+    session: Session,
+    member: MemberRef,
+    client_id: str,
+    action: str,
+    receipt_id: int | None,
+    *,
+    expected: dict | None = None,
+) -> Submission:
+    """The submission of a receipt claim already tried (by ``claim``, or by a statement that claims it with
+    the action's own writes): held if ``receipt_id`` is the new receipt, else the first attempt's result."""
     if receipt_id is not None:
         return Submission(member, client_id, action, None, receipt_id, kept=expected)
     receipt = session.scalars(

@@ -1,0 +1,107 @@
+"""A vote on PostgreSQL is one statement (issue 12's vote storm): the receipt's claim, the question's read and
+the vote's write run together, and the room's rules are checked on what that statement read. These tests hold
+that path to the same rules as SQLite's, where the three run one after another: a refused vote leaves no
+receipt and no vote, a retry sets nothing again, and another event's question is never touched."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import event, func, select
+
+from forum.models import QuestionVote, SubmissionReceipt
+from tests.conftest import act, ask
+from tests.identities import audience_token
+
+
+def _cid() -> str:
+    return secrets.token_hex(8)
+
+
+@pytest.fixture
+def room(make_live_event, live_client):
+    live = make_live_event()
+    live.moderator = live_client({"invite": live.tokens["moderator"]})
+    assert act(live.moderator, "session.start")["ok"]
+    live.voter = live_client({"event": live.event.slug, "audience": audience_token()})
+    return live
+
+
+def _counts(db_session, client_id: str | None = None) -> tuple[int, int]:
+    db_session.rollback()  # a fresh snapshot: what the live actions have committed since
+    receipts = select(func.count()).select_from(SubmissionReceipt)
+    if client_id is not None:
+        receipts = receipts.where(SubmissionReceipt.client_id == client_id)
+    return db_session.scalar(receipts), db_session.scalar(select(func.count()).select_from(QuestionVote))
+
+
+def _statements_during(app, action):
+    engine = app.extensions["forum.db"].engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split("\n", 1)[0])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements, result
+
+
+def test_a_members_vote_is_one_statement_on_postgresql(app, room):
+    assert act(room.moderator, "moderation.settings", {"premoderation": False})["ok"]
+    first, second = (ask(room.voter, text)["result"]["question_id"] for text in ("Who decides?", "And how?"))
+    for question_id, up in ((first, True), (second, True), (first, False)):
+        payload = {"question_id": question_id, "up": up, "client_id": _cid()}
+        statements, ack = _statements_during(app, lambda p=payload: act(room.voter, "audience.vote", p))
+        assert ack["ok"], ack
+        # PostgreSQL: one statement that claims, reads and writes. SQLite: the member, the receipt, the
+        # question and the vote, one after another.
+        expected = 1 if app.extensions["forum.db"].engine.dialect.name == "postgresql" else 4
+        assert len(statements) == expected, statements
+
+
+def test_a_refused_vote_leaves_nothing_and_its_retry_is_judged_afresh(room, db_session):
+    """Premoderation: the question waits, so a vote on it is refused; once approved, the same submission
+    (its client id) is taken, because the refusal kept no receipt."""
+    asker_question = ask(room.voter, "Is this waiting?")["result"]["question_id"]
+    vote = {"question_id": asker_question, "up": True, "client_id": _cid()}
+    refused = act(room.voter, "audience.vote", vote)
+    assert refused["error"]["code"] == "not_found", refused
+    assert _counts(db_session, vote["client_id"]) == (0, 0)
+    assert act(room.moderator, "moderation.approve", {"question_id": asker_question})["ok"]
+    accepted = act(room.voter, "audience.vote", vote)
+    assert accepted["ok"] and accepted["result"] == {"question_id": asker_question, "up": True}
+    assert _counts(db_session, vote["client_id"]) == (1, 1)
+
+
+def test_a_retried_vote_sets_nothing_again(room, db_session):
+    """Up, then down, then the first submission again (a retry after a lost answer): it gets its first
+    answer and the vote stays taken back."""
+    assert act(room.moderator, "moderation.settings", {"premoderation": False})["ok"]
+    question_id = ask(room.voter, "Who decides?")["result"]["question_id"]
+    up = {"question_id": question_id, "up": True, "client_id": _cid()}
+    assert act(room.voter, "audience.vote", up)["ok"]
+    down = {"question_id": question_id, "up": False, "client_id": _cid()}
+    assert act(room.voter, "audience.vote", down)["ok"]
+    assert _counts(db_session)[1] == 0
+    again = act(room.voter, "audience.vote", up)
+    assert again["ok"] and again["result"] == {"question_id": question_id, "up": True}
+    assert _counts(db_session)[1] == 0
+
+
+def test_a_vote_on_another_events_question_touches_nothing(room, make_live_event, live_client, db_session):
+    other = make_live_event()
+    moderator = live_client({"invite": other.tokens["moderator"]})
+    assert act(moderator, "session.start")["ok"]
+    assert act(moderator, "moderation.settings", {"premoderation": False})["ok"]
+    elsewhere = live_client({"event": other.event.slug, "audience": audience_token()})
+    theirs = ask(elsewhere, "A question of another room")["result"]["question_id"]
+    before = _counts(db_session)
+    for up in (True, False):
+        ack = act(room.voter, "audience.vote", {"question_id": theirs, "up": up, "client_id": _cid()})
+        assert ack["error"]["code"] == "not_found", ack
+    assert _counts(db_session) == before
