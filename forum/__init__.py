@@ -33,7 +33,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.config.update(overrides)
 
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(
+        app.config["DATABASE_URL"],
+        pool_size=app.config["DB_POOL_SIZE"],
+        max_overflow=app.config["DB_MAX_OVERFLOW"],
+    )
     app.extensions["forum.db"] = db
 
     from forum import boundary, cli, i18n, web

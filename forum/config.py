@@ -55,6 +55,13 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _env_at_least(name: str, default: int, least: int) -> int:
+    value = _env_int(name, default)
+    if value < least:
+        raise ValueError(f"{name} must be at least {least}, got {value}")
+    return value
+
+
 LIVE_TRANSPORT_NAMES = ("polling", "websocket")
 
 
@@ -178,6 +185,8 @@ class Settings:
     websocket_compression: bool = False
     workers: int = 1
     admission_rate: int = 700
+    db_pool_size: int = 30
+    db_max_overflow: int = 0
     live_transports: tuple[str, ...] = ("polling", "websocket")
     mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, object] = field(default_factory=dict)
@@ -231,6 +240,8 @@ class Settings:
             websocket_compression=_env_bool("FORUM_WEBSOCKET_COMPRESSION", False),
             workers=workers,
             admission_rate=_env_int("FORUM_ADMISSION_RATE", 700),
+            db_pool_size=_env_at_least("FORUM_DB_POOL_SIZE", 30, 1),
+            db_max_overflow=_env_at_least("FORUM_DB_MAX_OVERFLOW", 0, 0),
             live_transports=_live_transports(workers),
             mail=MailSettings.from_environ(),
         )
@@ -261,6 +272,8 @@ class Settings:
             "WEBSOCKET_COMPRESSION": self.websocket_compression,
             "WORKERS": self.workers,
             "ADMISSION_RATE": self.admission_rate,
+            "DB_POOL_SIZE": self.db_pool_size,
+            "DB_MAX_OVERFLOW": self.db_max_overflow,
             "LIVE_TRANSPORTS": list(self.live_transports),
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SECURE": bool(self.public_url and self.public_url.startswith("https://")),

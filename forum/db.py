@@ -91,15 +91,23 @@ def _without_detail(context: Any) -> None:
             error.args = (_DETAIL.sub(hidden, error.args[0]), *error.args[1:])
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 30, max_overflow: int = 0, **kwargs: Any) -> Engine:
     """Create an engine; SQLite connections get WAL, enforced foreign keys and a busy timeout. Statement
     parameters are never shown in errors or logs: they hold token hashes, member and client ids (and
-    neither is PostgreSQL's DETAIL line, which repeats them)."""
+    neither is PostgreSQL's DETAIL line, which repeats them).
+
+    A PostgreSQL pool keeps ``pool_size`` connections open and opens ``max_overflow`` more only for a
+    moment (``FORUM_DB_POOL_SIZE``, ``FORUM_DB_MAX_OVERFLOW``). A gevent process runs hundreds of actions
+    at once: with SQLAlchemy's own default (5 kept, 10 more) every action beyond the fifth opened and
+    closed a PostgreSQL connection of its own, which cost more than the action (docs/performance.md).
+    SQLite keeps SQLAlchemy's defaults: it writes one transaction at a time anyway."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", max_overflow)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)

@@ -236,6 +236,25 @@ def test_threads_with_their_own_client_ids_count_once_per_member(room, live_clie
     assert count(db_session, AudienceMember) == 1 + ROUNDS
 
 
+@pytest.mark.parametrize("name", list(ONE_PER_MEMBER))
+def test_three_tabs_of_a_new_member_with_their_own_client_ids_are_one_member(
+    room, live_client, db_session, name
+):
+    """A browser's first action, from three tabs at once, each with its own client_id: one member, one vote
+    or report. (On PostgreSQL a vote creates its member in the statement that casts it; a tab that finds
+    another tab creating the same member waits for it and casts again.)"""
+    model, payload_for = ONE_PER_MEMBER[name]
+    members, before = count(db_session, AudienceMember), count(db_session, model)
+    for _ in range(ROUNDS):
+        token = audience_token()
+        tabs = [live_client({"event": room.event.slug, "audience": token}) for _ in range(3)]
+        same_success(
+            at_once(*[partial(act, tab, name, {**payload_for(room), "client_id": cid()}) for tab in tabs])
+        )
+    assert count(db_session, model) == before + ROUNDS
+    assert count(db_session, AudienceMember) == members + ROUNDS
+
+
 # After the event --------------------------------------------------------------------------------
 
 AUDIENCE_ACTIONS = [

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from forum.config import Settings, normalise_database_url
+from forum.db import Database
 
 
 def test_secret_key_is_generated_once_and_reused(tmp_path, monkeypatch):
@@ -96,3 +97,33 @@ def test_the_served_process_tunes_its_cycle_collector(tmp_path, monkeypatch, set
     assert python_default == 700
     assert now == young
     assert (freeze_count > 0) is frozen
+
+
+@pytest.mark.parametrize(
+    ("environ", "size", "overflow"),
+    [({}, 30, 0), ({"FORUM_DB_POOL_SIZE": "12", "FORUM_DB_MAX_OVERFLOW": "4"}, 12, 4)],
+)
+def test_the_postgresql_pool_keeps_its_connections(tmp_path, monkeypatch, environ, size, overflow):
+    """Hundreds of live actions at once: SQLAlchemy's default pool (5 kept, 10 more) opened and closed a
+    PostgreSQL connection for every action beyond the fifth. The pool keeps FORUM_DB_POOL_SIZE connections
+    and by default opens none beyond them (creating the engine connects to nothing)."""
+    for name in ("FORUM_DB_POOL_SIZE", "FORUM_DB_MAX_OVERFLOW"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = Settings.from_environ(tmp_path).flask_config()
+    database = Database(
+        "postgresql+psycopg://u@127.0.0.1:9/db",
+        pool_size=config["DB_POOL_SIZE"],
+        max_overflow=config["DB_MAX_OVERFLOW"],
+    )
+    assert (database.engine.pool.size(), database.engine.pool._max_overflow) == (size, overflow)
+    sqlite = Database(f"sqlite:///{tmp_path / 'x.db'}", pool_size=size, max_overflow=overflow)
+    assert sqlite.engine.pool.size() == 5  # SQLAlchemy's own: SQLite writes one transaction at a time
+
+
+@pytest.mark.parametrize(("name", "value"), [("FORUM_DB_POOL_SIZE", "0"), ("FORUM_DB_MAX_OVERFLOW", "-1")])
+def test_a_pool_setting_out_of_range_is_refused_by_name(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        Settings.from_environ(tmp_path)

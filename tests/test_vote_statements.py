@@ -10,7 +10,7 @@ import secrets
 import pytest
 from sqlalchemy import event, func, select
 
-from forum.models import QuestionVote, SubmissionReceipt
+from forum.models import AudienceMember, QuestionVote, SubmissionReceipt
 from tests.conftest import act, ask
 from tests.identities import audience_token
 
@@ -51,17 +51,25 @@ def _statements_during(app, action):
     return statements, result
 
 
-def test_a_members_vote_is_one_statement_on_postgresql(app, room):
+def test_a_vote_is_one_statement_on_postgresql(app, room, live_client, db_session):
+    """Also a member's first vote, which creates the member."""
     assert act(room.moderator, "moderation.settings", {"premoderation": False})["ok"]
     first, second = (ask(room.voter, text)["result"]["question_id"] for text in ("Who decides?", "And how?"))
-    for question_id, up in ((first, True), (second, True), (first, False)):
+    newcomer = live_client({"event": room.event.slug, "audience": audience_token()})
+    postgres = app.extensions["forum.db"].engine.dialect.name == "postgresql"
+    for who, question_id, up, on_sqlite in (
+        (newcomer, first, True, 6),  # member (find, create, find again), receipt, question, vote
+        (room.voter, first, True, 4),  # member, receipt, question, vote
+        (room.voter, second, True, 4),
+        (room.voter, first, False, 4),
+    ):
         payload = {"question_id": question_id, "up": up, "client_id": _cid()}
-        statements, ack = _statements_during(app, lambda p=payload: act(room.voter, "audience.vote", p))
+        statements, ack = _statements_during(app, lambda w=who, p=payload: act(w, "audience.vote", p))
         assert ack["ok"], ack
-        # PostgreSQL: one statement that claims, reads and writes. SQLite: the member, the receipt, the
-        # question and the vote, one after another.
-        expected = 1 if app.extensions["forum.db"].engine.dialect.name == "postgresql" else 4
-        assert len(statements) == expected, statements
+        assert len(statements) == (1 if postgres else on_sqlite), statements
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(AudienceMember)) == 2
+    assert db_session.scalar(select(func.count()).select_from(QuestionVote)) == 2
 
 
 def test_a_refused_vote_leaves_nothing_and_its_retry_is_judged_afresh(room, db_session):

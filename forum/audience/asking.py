@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, literal, select, true
+from sqlalchemy import bindparam, delete, exists, func, literal, select, true, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -250,23 +250,42 @@ _TAKE_BACK_VOTE = delete(QuestionVote).where(
 
 
 def _one_statement_vote(up: bool) -> Any:
-    """PostgreSQL: a whole vote in one statement, so one round trip instead of four. Its parts, each a
-    data-modifying CTE where it writes: find the member by token; claim the receipt with the vote's result
-    (``identity.claim``'s INSERT); read the question with its event's status (``_VOTE_TARGET``); set or take
-    back the vote, only if the receipt was claimed and the question is in the actor's event. It answers one
-    row with the member, the receipt's id (None for a retry) and the question's columns (None if there is
-    no such question), or no row when the member does not exist yet.
+    """PostgreSQL: a whole vote in one statement, so one round trip instead of four (seven for a member's
+    first action). Its parts, each a data-modifying CTE where it writes: find the member by token, or create
+    it (``identity.member_for``'s INSERT); claim the receipt with the vote's result (``identity.claim``'s
+    INSERT); read the question with its event's status (``_VOTE_TARGET``); set or take back the vote, only if
+    the receipt was claimed and the question is in the actor's event. It answers one row with the member,
+    the receipt's id (None for a retry) and the question's columns (None if there is no such question), or
+    no row when another transaction is creating the same member at this moment.
 
     The room's rules are then checked in Python on that row, exactly as on SQLite, and a refusal rolls the
-    transaction back, the vote and the receipt with it."""
-    member = (
+    transaction back, the vote, the receipt and a new member with it."""
+    members = AudienceMember.__table__
+    now = bindparam("now", type_=members.c.created_at.type)
+    found = (
         select(AudienceMember.id, AudienceMember.blocked_at)
         .where(
             AudienceMember.event_id == bindparam("event_id"),
             AudienceMember.token_hash == bindparam("token_hash"),
         )
-        .cte("member")
+        .cte("found")
     )
+    created = (
+        postgresql.insert(AudienceMember)
+        .from_select(
+            ["event_id", "token_hash", "created_at"],
+            select(
+                bindparam("event_id", type_=members.c.event_id.type),
+                bindparam("token_hash", type_=members.c.token_hash.type),
+                now,
+            ).where(~exists(select(found.c.id))),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id", "token_hash"])
+        .returning(AudienceMember.id, AudienceMember.blocked_at)
+        .cte("created")
+    )
+    either = union_all(select(found.c.id, found.c.blocked_at), select(created.c.id, created.c.blocked_at))
+    member = either.cte("member")
     receipts = SubmissionReceipt.__table__
     receipt = (
         postgresql.insert(SubmissionReceipt)
@@ -277,7 +296,7 @@ def _one_statement_vote(up: bool) -> Any:
                 bindparam("client_id", type_=receipts.c.client_id.type),
                 literal("vote", receipts.c.action.type),
                 bindparam("result", type_=receipts.c.result.type),
-                bindparam("now", type_=receipts.c.created_at.type),
+                now,
             ),
         )
         .on_conflict_do_nothing(index_elements=["member_id", "client_id"])
@@ -291,7 +310,7 @@ def _one_statement_vote(up: bool) -> Any:
             postgresql.insert(QuestionVote)
             .from_select(
                 ["question_id", "member_id", "created_at"],
-                select(target.c.id, receipt.c.member_id, bindparam("now", type_=receipts.c.created_at.type))
+                select(target.c.id, receipt.c.member_id, now)
                 .select_from(target.join(receipt, true()))
                 .where(in_event),
             )
@@ -330,7 +349,7 @@ def _vote_in_one_statement(
     client_id = identity.clean_client_id(client_id)
     params = {
         "event_id": actor.event_id,
-        "token_hash": actor.audience_token_hash,
+        "token_hash": identity.token_hash_of(actor),
         "client_id": client_id,
         "result": expected,
         "now": utcnow(),
@@ -338,7 +357,7 @@ def _vote_in_one_statement(
     }
     statement = _CAST_VOTE if up else _TAKE_BACK_IN_ONE
     row = write_columns(session, statement, params).first()
-    if row is None:  # the member's first action: create the member (or refuse a browser without identity)
+    if row is None:  # another tab of this browser is creating its member: wait for it (member_for)
         identity.member_for(session, actor)
         row = write_columns(session, statement, params).first()
     if row is None:  # the member vanished at once: only when the event was deleted meanwhile

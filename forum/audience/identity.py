@@ -55,16 +55,22 @@ def find_member(session: Session, actor: Actor) -> MemberRef | None:
     return None if row is None else MemberRef(row.id, row.blocked_at)
 
 
-def member_for(session: Session, actor: Actor) -> MemberRef:
-    """The member behind an audience actor, created on first participation.
-
-    Two first actions of one browser at once (two tabs, a double tap) both end up with the same member.
-    """
+def token_hash_of(actor: Actor) -> str:
+    """The hash of the actor's audience token; refused for a browser without one."""
     if actor.audience_token_hash is None:
         raise PermissionDenied(
             _("Your browser has no audience identity. Allow cookies for this site and reload the page."),
             code="no_identity",
         )
+    return actor.audience_token_hash
+
+
+def member_for(session: Session, actor: Actor) -> MemberRef:
+    """The member behind an audience actor, created on first participation.
+
+    Two first actions of one browser at once (two tabs, a double tap) both end up with the same member.
+    """
+    token_hash_of(actor)
     member = find_member(session, actor)
     if member is None:
         insert_unless_present(
