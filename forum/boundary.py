@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from forum.db import get_db, get_session
@@ -40,6 +41,24 @@ def refuse() -> None:
 DATABASE_BUSY = Conflict(
     _l("The server is very busy right now and nothing was saved. Please try again in a moment."), code="busy"
 )
+
+# A pooled connection died since its last use (the database restarted, or a network dropped it). The pool
+# checks only connections left unused for a while (forum/db.py, IdlePing); on this error SQLAlchemy has
+# already replaced every connection it held, so the same action goes through when sent again.
+DATABASE_RECONNECTED = Conflict(
+    _l("The connection to the database was lost for a moment and nothing was saved. Please try again."),
+    code="database_reconnected",
+)
+
+
+def database_refusal(error: BaseException) -> Conflict | None:
+    """The answer for a database failure that is the server's state, not a bug: every connection busy, or
+    a connection lost and replaced. None for anything else."""
+    if isinstance(error, PoolTimeout):
+        return DATABASE_BUSY
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return DATABASE_RECONNECTED
+    return None
 
 
 @contextmanager
@@ -77,10 +96,10 @@ def init_app(app: Flask) -> None:
             return response
         try:
             session.commit()
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as error:
             log.warning("commit failed at the request boundary", exc_info=True)
             session.rollback()
-            return error_response(COMMIT_CONFLICT)
+            return error_response(database_refusal(error) or COMMIT_CONFLICT)
         return response
 
     @app.teardown_appcontext

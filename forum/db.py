@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -16,6 +17,7 @@ from flask import current_app, g
 from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -105,7 +107,6 @@ def make_engine(url: str, *, pool_size: int = 30, max_overflow: int = 0, **kwarg
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", pool_size)
         kwargs.setdefault("max_overflow", max_overflow)
     engine = create_engine(url, **kwargs)
@@ -113,7 +114,48 @@ def make_engine(url: str, *, pool_size: int = 30, max_overflow: int = 0, **kwarg
         event.listen(engine, "connect", _set_sqlite_pragmas)
     else:
         event.listen(engine, "handle_error", _without_detail)
+        if not kwargs.get("pool_pre_ping"):
+            IdlePing(engine).install()
     return engine
+
+
+class IdlePing:
+    """Check a pooled PostgreSQL connection before use when it has sat unused for a while.
+
+    A restarted database, a failover or a firewall that drops quiet connections leaves the pool holding
+    dead ones; SQLAlchemy's ``pool_pre_ping`` finds them by a round trip before every use, which in a vote
+    storm was the price of a sixth of a vote (docs/performance.md). A connection given back moments ago is
+    used as it is: if it died meanwhile, the statement fails once, SQLAlchemy sees the disconnect and
+    replaces every connection the pool held, and the action is answered "try again". A connection idle
+    longer than ``after`` seconds is pinged first, and a dead one is replaced before anyone sees it
+    (raising ``DisconnectionError`` on checkout makes the pool connect afresh).
+    """
+
+    IDLE_SINCE = "forum.idle_since"
+    after = 5.0  # seconds
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def install(self) -> None:
+        event.listen(self.engine, "checkin", self._checked_in)
+        event.listen(self.engine, "checkout", self._checked_out)
+
+    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[self.IDLE_SINCE] = time.monotonic()
+
+    def _checked_out(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(self.IDLE_SINCE)
+        if since is None or time.monotonic() - since < self.after:
+            return  # new, or back in the pool only moments ago
+        dialect = self.engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("a pooled connection went away while idle") from error
+            raise
 
 
 class SQLiteWriteLock:

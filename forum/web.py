@@ -24,13 +24,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from forum import limits, rate_limits
 from forum.access import TOKEN_COOKIE, network_key, new_token, token_hash
-from forum.boundary import DATABASE_BUSY, refuse, roll_back_now
+from forum.boundary import database_refusal, refuse, roll_back_now
 from forum.errors import DomainError, PermissionDenied, RateLimited
 
 log = logging.getLogger(__name__)
@@ -284,10 +285,14 @@ def init_app(app: Flask) -> None:
         return error_response(domain)
 
     @app.errorhandler(PoolTimeout)
-    def on_pool_timeout(_error: PoolTimeout) -> Response:
-        log.warning("%s %s waited too long for a database connection", request.method, request.url_rule)
+    @app.errorhandler(DBAPIError)
+    def on_database_state(error: Exception) -> Response:
+        refusal = database_refusal(error)
+        if refusal is None:
+            return on_unexpected(error)
+        log.warning("%s %s: %s", request.method, request.url_rule, refusal.code)
         roll_back_now()
-        return error_response(DATABASE_BUSY)
+        return error_response(refusal)
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> Response:

@@ -13,11 +13,11 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from forum.access import TOKEN_COOKIE, Actor, token_hash
-from forum.boundary import COMMIT_CONFLICT, DATABASE_BUSY, unit_of_work
+from forum.boundary import COMMIT_CONFLICT, database_refusal, unit_of_work
 from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions, admission, snapshots
@@ -89,16 +89,14 @@ def on_connect(auth: Any = None) -> None:
             join_room(audience_room(actor.event_id, actor.audience_token_hash))
         with unit_of_work() as session:
             snapshot = snapshots.snapshot(session, actor, current_app.extensions["forum.room_states"])
-    except (DomainError, PoolTimeout) as error:
+    except Exception as error:
         _actors.pop(request.sid, None)
         limits.release(request.sid)
-        refused = error if isinstance(error, DomainError) else DATABASE_BUSY
-        raise ConnectionRefusedError(refused.message, refused.to_dict()) from None
-    except Exception:
+        refused = error if isinstance(error, DomainError) else database_refusal(error)
+        if refused is not None:
+            raise ConnectionRefusedError(refused.message, refused.to_dict()) from None
         # Refuse clearly rather than leave the client waiting for a connection that never comes.
         log.exception("live connection failed")
-        _actors.pop(request.sid, None)
-        limits.release(request.sid)
         refusal = server_error()
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     send_snapshot(snapshot, request.sid)
@@ -125,14 +123,19 @@ def acknowledge(name: str, payload: Any) -> dict[str, Any]:
             result = actions.run(session, actor, name, payload)
     except DomainError as error:
         return {"ok": False, "error": error.to_dict()}
-    except PoolTimeout:
-        log.warning("live action %s waited too long for a database connection", name)
-        return {"ok": False, "error": DATABASE_BUSY.to_dict()}
-    except (IntegrityError, OperationalError):
-        # A change made at the same moment won (e.g. the same submission sent twice at once): the same
-        # answer an HTTP form gets when its commit fails (forum/boundary.py).
-        log.warning("live action %s clashed with another change", name, exc_info=True)
-        return {"ok": False, "error": COMMIT_CONFLICT.to_dict()}
+    except (PoolTimeout, DBAPIError) as error:
+        refusal = database_refusal(error)  # every connection busy, or a lost one replaced: try again
+        if refusal is not None:
+            log.warning("live action %s: %s", name, refusal.code)
+        elif isinstance(error, IntegrityError | OperationalError):
+            # A change made at the same moment won (e.g. the same submission sent twice at once): the same
+            # answer an HTTP form gets when its commit fails (forum/boundary.py).
+            log.warning("live action %s clashed with another change", name, exc_info=True)
+            refusal = COMMIT_CONFLICT
+        else:
+            log.exception("live action %s failed", name)
+            return {"ok": False, "error": server_error()}
+        return {"ok": False, "error": refusal.to_dict()}
     except Exception:
         log.exception("live action %s failed", name)
         return {"ok": False, "error": server_error()}
