@@ -40,16 +40,27 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
+# Where the choice is kept: in the request's WSGI environ, which a live connection keeps for all its events.
+_CHOSEN = "forum.locale"
+
+
 def select_locale() -> str:
-    """The interface language of this request: the switcher's cookie, else Accept-Language, else English."""
+    """The interface language of this request: the switcher's cookie, else Accept-Language, else English.
+
+    A live connection chooses once, when it connects: each of its events runs in a request context of its
+    own but with the connection's environ, and choosing again (parsing Accept-Language) cost every live
+    action as much as its database statement. Changing language reloads the page, so a new connection."""
     if not has_request_context():
         return current_app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE)
-    chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config.get(
-        "DEFAULT_LANGUAGE", DEFAULT_LANGUAGE
-    )
+    chosen = request.environ.get(_CHOSEN)
+    if chosen is None:
+        chosen = request.cookies.get(COOKIE)
+        if chosen not in LANGUAGES:
+            chosen = request.accept_languages.best_match(list(LANGUAGES)) or current_app.config.get(
+                "DEFAULT_LANGUAGE", DEFAULT_LANGUAGE
+            )
+        request.environ[_CHOSEN] = chosen
+    return chosen
 
 
 def interface_language() -> str:

@@ -224,10 +224,22 @@ def cookies_secure() -> bool:
 
 
 class _SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed session cookie, marked ``Secure`` by the same rule as every other cookie here."""
+    """Flask's signed session cookie, marked ``Secure`` by the same rule as every other cookie here.
+
+    Its signer is built once per key instead of on every request: every live action (a Socket.IO event)
+    opens the session too, and building the signer cost as much as a vote's database statement."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[Any, ...], Any] = {}
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookies_secure() if has_request_context() else bool(app.config.get("SESSION_COOKIE_SECURE"))
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._signers:
+            self._signers = {keys: super().get_signing_serializer(app)}  # a new key replaces the old one
+        return self._signers[keys]
 
 
 def keep_audience_token(response: Response) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from forum.boundary import unit_of_work
@@ -286,3 +287,18 @@ def test_an_unreachable_rate_limit_store_degrades_to_counting_in_process(
     unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(unreachable) == 1 and app.extensions["forum.rate_limits"].degraded
     app.extensions["forum.db"].dispose()
+
+
+def test_the_session_signer_is_built_once_per_secret_key(app):
+    """Every live action opens the session cookie: its signer is kept, and a new key gets a new one."""
+    cookies = app.session_interface
+    first = cookies.get_signing_serializer(app)
+    assert cookies.get_signing_serializer(app) is first
+    signed_before = first.dumps({"n": 1})
+    app.secret_key = "a rotated key"
+    second = cookies.get_signing_serializer(app)
+    assert second is not first and second.loads(second.dumps({"n": 2})) == {"n": 2}
+    with pytest.raises(BadSignature):
+        second.loads(signed_before)
+    app.config["SECRET_KEY_FALLBACKS"] = ["test-secret"]  # the old key, still accepted while cookies expire
+    assert cookies.get_signing_serializer(app).loads(signed_before) == {"n": 1}
