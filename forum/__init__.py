@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as auth_bp
     from forum.archive.routes import bp as archive_bp
     from forum.audience.routes import bp as audience_bp
+    from forum.captions.routes import bp as captions_bp
     from forum.events.portal_routes import bp as invitations_bp
     from forum.events.routes import bp as setup_bp
     from forum.live.routes import bp as live_bp
@@ -115,3 +116,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(publishing_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(captions_bp)

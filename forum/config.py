@@ -28,6 +28,7 @@ DEFAULT_RATE_LIMITS = {
     "identity": "200/hour",  # new audience identities per network address (raise it for one big shared NAT)
     "pdf": "20/minute",  # PDF downloads per network address (each version is rendered once, then kept)
     "invitation_mail": "30/hour",  # invitation links sent by e-mail, per organizer
+    "captions": "1200/minute",  # caption posts per caption link (a speech engine may send several a second)
 }
 
 

@@ -63,3 +63,20 @@ class RateLimited(DomainError):
 
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class MalformedRequest(DomainError):
+    """A request a program sent wrong (a query parameter that is not a number): HTTP 400."""
+
+    code = "bad_request"
+    status = 400
+
+
+class PayloadTooLarge(DomainError):
+    code = "too_large"
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415

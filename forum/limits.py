@@ -53,3 +53,9 @@ REPORT_THRESHOLD_MAX = 1000  # reports that hide a question (the message about i
 
 # Publishing
 CORRECTION_NOTE_MAX = 5000
+
+# Captions (docs/captions.md)
+CAPTION_TEXT_MAX = 2000  # one caption post's text, in characters
+CAPTION_BODY_MAX = 16 * 1024  # one caption post's body, in bytes (text or JSON)
+CAPTION_SPEAKER_MAX = 120  # a speaker's name as a caption source gives it
+CAPTION_LANGUAGE_MAX = 35  # a BCP 47 tag such as ko-KR

@@ -37,6 +37,7 @@ FRIENDLY = {
     "join": _l("Many wrong event codes were tried from your network."),
     "pdf": _l("Many PDFs were downloaded from your network just now."),
     "invitation_mail": _l("You have sent many invitation e-mails in a short time."),
+    "captions": _l("Captions are arriving faster than this link takes them; send fewer, longer posts."),
     "identity": _l(
         "Many new audience members joined from your network just now; you can follow along, and taking part "
         "opens shortly."

@@ -13,7 +13,7 @@ from gevent import GreenletExit, pywsgi
 
 log = logging.getLogger(__name__)
 
-_INVITE_TOKEN = re.compile(r"(/invite/)[^/\s?\"]+")
+_INVITE_TOKEN = re.compile(r"(/(?:invite|captions)/)[^/\s?\"]+")
 # What a line about one client may not keep (docs/privacy.md): its address, in any of the forms gevent and
 # Python print them (IPv4, IPv6, with or without a port, as a tuple).
 _ADDRESS = re.compile(
@@ -26,7 +26,7 @@ _ADDRESS = re.compile(
 
 
 def scrub(line: str) -> str:
-    """A log line without client addresses or invitation tokens."""
+    """A log line without client addresses, invitation tokens or caption tokens."""
     return _ADDRESS.sub("[client]", _INVITE_TOKEN.sub(r"\1[token]", line))
 
 

@@ -49,7 +49,7 @@ _HTTP_MESSAGES = {
 
 def wants_json() -> bool:
     """True for API-style requests: JSON paths, JSON bodies, or clients that prefer JSON to HTML."""
-    if request.path.startswith(("/api/", "/healthz")) or request.is_json:
+    if request.path.startswith(("/api/", "/healthz", "/captions/")) or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (

@@ -439,6 +439,12 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "POST /manage/<id:event_id>/panel/<id:participant_id>/move": Case(
         owner(), {"participant_id": "{hong}"}, data={"direction": "up"}
     ),
+    # Captions: the organizer's caption link; the link itself is a secret of its own (docs/captions.md), so
+    # a role's invitation token opens nothing there.
+    "POST /manage/<id:event_id>/captions/link": Case(owner()),
+    "POST /manage/<id:event_id>/captions/link/revoke": Case(owner()),
+    "POST /captions/<token>": Case(everyone(NOT_FOUND), {"token": "{token}"}, query="seq=1&lang=ko-KR"),
+    "GET /captions/<token>/seq": Case(everyone(NOT_FOUND), {"token": "{token}"}),
     "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation": Case(
         owner(), {"participant_id": "{kimmy}"}, data=CONFIRMED
     ),

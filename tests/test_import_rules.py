@@ -28,6 +28,7 @@ FEATURES = (
     "forum.accounts",
     "forum.archive",
     "forum.audience",
+    "forum.captions",
     "forum.events",
     "forum.live",
     "forum.publishing",

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from forum import access
 from forum.audience import moderation, moderation_log
+from forum.captions import links as caption_links
 from forum.confirm import require_confirmation
 from forum.db import get_session
 from forum.errors import InvalidInput
@@ -102,6 +103,8 @@ def event_overview(event_id: int) -> str:
         active_links=active_links,
         without_link=[p for p in event.participants if p.id not in working],
         problems=events.readiness_problems(session, event) if event.status == EventStatus.DRAFT else [],
+        caption_link=caption_links.active_link(session, event.id),
+        caption_segments=caption_links.segment_count(session, event.id),
     )
 
 

@@ -20,6 +20,7 @@ from forum.models.audience import (
     QuestionVote,
     SubmissionReceipt,
 )
+from forum.models.captions import Attribution, CaptionLink, CaptionSegment
 from forum.models.contributions import (
     Contribution,
     ContributionKind,
@@ -56,8 +57,11 @@ __all__ = [
     "PUBLISHABLE_STATUSES",
     "VISIBLE_STATUSES",
     "AgendaQuestion",
+    "Attribution",
     "AudienceMember",
     "AudienceQuestion",
+    "CaptionLink",
+    "CaptionSegment",
     "CommentReport",
     "CommentStatus",
     "Contribution",

@@ -1,0 +1,256 @@
+"""Captions in (issue 13): the organizer's secret caption link, the contract captioning software speaks for
+Zoom's third-party caption API (``POST ?seq=N&lang=``, a text body, ``GET …/seq``), its JSON form, and the
+filing of every caption under the current question and whoever speaks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.captions.runs import event_runs
+from forum.models import Attribution, CaptionLink, CaptionSegment
+from forum.serving import scrub
+from tests.conftest import act
+
+TEXT = "text/plain; charset=utf-8"
+
+
+@pytest.fixture
+def room(make_live_event, live_client, client, login):
+    live = make_live_event()
+    login(live.organizer)
+    live.organizer_client = client
+    live.moderator = live_client({"invite": live.tokens["moderator"]})
+    live.path = _issue(client, live.event.id)
+    return live
+
+
+def _issue(client, event_id: int) -> str:
+    page = client.post(f"/manage/{event_id}/captions/link")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    found = re.search(r'<input[^>]*value="([^"]+)"[^>]*id="caption-link"', page.get_data(as_text=True))
+    assert found, "the page shows the new link"
+    return urlsplit(found.group(1)).path
+
+
+def _post(client, path, text, seq=None, lang="ko-KR", content_type=TEXT):
+    query = {k: v for k, v in (("seq", seq), ("lang", lang)) if v is not None}
+    return client.post(path, query_string=query, data=text.encode("utf-8"), content_type=content_type)
+
+
+def _segments(db_session) -> list[CaptionSegment]:
+    db_session.rollback()
+    return list(db_session.scalars(select(CaptionSegment).order_by(CaptionSegment.id)))
+
+
+def test_captions_are_taken_only_while_the_session_is_live(room, client, db_session):
+    before = _post(client, room.path, "Too early.", seq=1)
+    assert before.status_code == 409 and before.get_json()["error"]["code"] == "not_live"
+    assert act(room.moderator, "session.start")["ok"]
+    assert _post(client, room.path, "Good evening.", seq=1).status_code == 200
+    assert act(room.moderator, "session.end")["ok"]
+    after = _post(client, room.path, "Too late.", seq=2)
+    assert after.status_code == 409
+    assert [s.text for s in _segments(db_session)] == ["Good evening."]
+
+
+def test_seq_numbers_posts_and_a_retry_changes_nothing(room, client, db_session):
+    assert act(room.moderator, "session.start")["ok"]
+    assert client.get(f"{room.path}/seq").get_data(as_text=True) == "0"
+    first = _post(client, room.path, "First line.", seq=1)
+    assert first.get_json() == {"seq": 1, "stored": True}
+    retry = _post(client, room.path, "First line.", seq=1)
+    assert retry.status_code == 200 and retry.get_json() == {"seq": 1, "stored": False}
+    assert _post(client, room.path, "Second line.", seq=2).get_json()["stored"]
+    unnumbered = _post(client, room.path, "Third line.")
+    assert unnumbered.get_json() == {"seq": 3, "stored": True}
+    late = _post(client, room.path, "An old retry.", seq=2)
+    assert late.get_json() == {"seq": 2, "stored": False}
+    seq = client.get(f"{room.path}/seq")
+    assert seq.mimetype == "text/plain" and seq.get_data(as_text=True) == "3"
+    segments = _segments(db_session)
+    assert [(s.seq, s.text, s.language) for s in segments] == [
+        (1, "First line.", "ko-KR"),
+        (2, "Second line.", "ko-KR"),
+        (3, "Third line.", "ko-KR"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "content_type", "status", "code"),
+    [
+        (b"x" * (16 * 1024 + 1), {"seq": "1"}, TEXT, 413, "too_large"),
+        (b"<p>hello</p>", {"seq": "1"}, "text/html", 415, "unsupported_media_type"),
+        (b"hello", {"seq": "1"}, "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b"hello", {"seq": "one"}, TEXT, 400, "bad_request"),
+        (b"hello", {"seq": "0"}, TEXT, 400, "bad_request"),
+        (b"hello", {"seq": "99999999999999"}, TEXT, 400, "bad_request"),
+        (b"hello", {"seq": "1", "lang": "ko KR; drop"}, TEXT, 400, "bad_request"),
+        (b"   \n ", {"seq": "1"}, TEXT, 422, "invalid"),
+        (b"\xff\xfe not utf-8", {"seq": "1"}, TEXT, 422, "invalid"),
+        (b"[1, 2]", {"seq": "1"}, "application/json", 422, "invalid"),
+        (b"{not json", {"seq": "1"}, "application/json", 422, "invalid"),
+        (b'{"text": "hi", "start": "soon"}', {"seq": "1"}, "application/json", 422, "invalid"),
+        (b'{"text": "hi", "start": 5, "end": 2}', {"seq": "1"}, "application/json", 422, "invalid"),
+        (b'{"text": "hi", "final": "yes"}', {"seq": "1"}, "application/json", 422, "invalid"),
+        (b'{"text": "hi", "speaker": ["a"]}', {"seq": "1"}, "application/json", 422, "invalid"),
+        (b'{"text": "' + b"[" * 5000 + b'"}', {"seq": "1"}, "application/json", 422, "invalid"),
+    ],
+)
+def test_a_bad_post_is_refused_clearly_and_stores_nothing(
+    room, client, db_session, body, query, content_type, status, code
+):
+    assert act(room.moderator, "session.start")["ok"]
+    response = client.post(room.path, query_string=query, data=body, content_type=content_type)
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    assert _segments(db_session) == []
+    assert client.get(f"{room.path}/seq").get_data(as_text=True) == "0"  # the refused seq is free again
+
+
+def test_a_wrong_or_revoked_link_is_not_found(room, client, db_session):
+    assert act(room.moderator, "session.start")["ok"]
+    wrong = _post(client, "/captions/not-the-token", "Hello.", seq=1)
+    assert wrong.status_code == 404 and wrong.get_json()["error"]["code"] == "not_found"
+    assert client.get("/captions/not-the-token/seq").status_code == 404
+    replaced = room.path
+    room.path = _issue(room.organizer_client, room.event.id)  # a new link revokes the one before
+    assert _post(client, replaced, "Hello.", seq=1).status_code == 404
+    assert _post(client, room.path, "Hello.", seq=1).status_code == 200
+    revoked = room.organizer_client.post(f"/manage/{room.event.id}/captions/link/revoke")
+    assert revoked.status_code == 303
+    assert _post(client, room.path, "Again.", seq=2).status_code == 404
+    db_session.rollback()
+    links = db_session.scalars(select(CaptionLink).where(CaptionLink.event_id == room.event.id)).all()
+    assert len(links) == 2 and all(link.revoked_at is not None for link in links)
+    token = room.path.rsplit("/", 1)[1]
+    assert all(token not in (link.token_hash or "") for link in links)  # only a hash is kept
+
+
+def test_hostile_text_is_kept_as_text(room, client, db_session):
+    assert act(room.moderator, "session.start")["ok"]
+    hostile = "<script>alert(1)</script>\u202e\x00 and \x1b[31m red"
+    assert _post(client, room.path, hostile, seq=1).status_code == 200
+    (segment,) = _segments(db_session)
+    assert "<script>alert(1)</script>" in segment.text  # escaped wherever it is shown, never run
+    assert "\x00" not in segment.text and "\x1b" not in segment.text
+
+
+def test_captions_follow_the_floor_and_the_question(room, client, db_session):
+    people, questions = room.people, room.questions
+    assert act(room.moderator, "session.start")["ok"]
+    assert act(room.moderator, "question.goto", {"question_id": questions[0].id})["ok"]
+    assert _post(client, room.path, "Before anyone has the floor.", seq=1).status_code == 200
+    assert act(room.moderator, "floor.give", {"participant_id": people["kimmy"].id})["ok"]
+    _post(client, room.path, "Kimmy speaks.", seq=2)
+    _post(client, room.path, "Kimmy goes on.", seq=3)
+    assert act(room.moderator, "floor.give", {"participant_id": people["hong"].id})["ok"]
+    _post(client, room.path, "Hong answers.", seq=4)
+    assert act(room.moderator, "question.goto", {"question_id": questions[1].id})["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": people["hong"].id})["ok"]
+    _post(client, room.path, "Hong on the next question.", seq=5)
+    # A source that knows the speaker wins over the floor; a name nobody on the panel has does not.
+    named = {"text": "Kimmy interrupts.", "speaker": "  KIMMY "}
+    _post(client, room.path, json.dumps(named), seq=6, content_type="application/json")
+    stranger = {"text": "Someone in the hall.", "speaker": "A voice"}
+    _post(client, room.path, json.dumps(stranger), seq=7, content_type="application/json")
+    assert act(room.moderator, "floor.release")["ok"]
+    _post(client, room.path, "Applause.", seq=8)
+    q1, q2 = questions[0].id, questions[1].id
+    kimmy, hong = people["kimmy"].id, people["hong"].id
+    assert [
+        (s.question_id, s.participant_id, s.attribution, s.speaker_label) for s in _segments(db_session)
+    ] == [
+        (q1, None, Attribution.NONE, None),
+        (q1, kimmy, Attribution.FLOOR, None),
+        (q1, kimmy, Attribution.FLOOR, None),
+        (q1, hong, Attribution.FLOOR, None),
+        (q2, hong, Attribution.FLOOR, None),
+        (q2, kimmy, Attribution.NAMED, None),
+        (q2, hong, Attribution.FLOOR, "A voice"),
+        (q2, None, Attribution.NONE, None),
+    ]
+    runs = event_runs(db_session, room.event.id)
+    assert [(r.question_id, r.participant_id, r.text) for r in runs] == [
+        (q1, None, "Before anyone has the floor."),
+        (q1, kimmy, "Kimmy speaks. Kimmy goes on."),
+        (q1, hong, "Hong answers."),
+        (q2, hong, "Hong on the next question."),
+        (q2, kimmy, "Kimmy interrupts."),
+        (q2, hong, "Someone in the hall."),
+        (q2, None, "Applause."),
+    ]
+    assert all(a.start_ms <= b.start_ms for a, b in itertools.pairwise(runs))
+
+
+def test_a_json_caption_with_its_own_times_is_filed_by_the_turn_then(room, client, db_session):
+    """An engine that sends ``start``/``end`` (seconds from the session's start) late: the caption belongs to
+    whoever held the floor at that moment, not to whoever holds it when it arrives."""
+    assert act(room.moderator, "session.start")["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["kimmy"].id})["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["hong"].id})["ok"]
+    db_session.rollback()
+    from forum.models import LiveState, SpeakingTurn
+
+    started = db_session.get(LiveState, room.event.id).started_at
+    kimmy_turn = db_session.scalar(
+        select(SpeakingTurn).where(SpeakingTurn.participant_id == room.people["kimmy"].id)
+    )
+    said = (kimmy_turn.started_at - started).total_seconds() + (
+        kimmy_turn.ended_at - kimmy_turn.started_at
+    ).total_seconds() / 2
+    body = {"text": "Said during Kimmy's turn.", "start": said, "end": said + 1.5, "final": False}
+    assert (
+        _post(client, room.path, json.dumps(body), seq=1, content_type="application/json").status_code == 200
+    )
+    (segment,) = _segments(db_session)
+    assert segment.participant_id == room.people["kimmy"].id and segment.attribution is Attribution.FLOOR
+    assert segment.end_ms - segment.start_ms == 1500 and segment.final is False
+
+
+def test_two_posts_of_one_seq_at_once_store_one_caption(room, app, db_session):
+    from tests.test_audience_concurrency import at_once
+
+    assert act(room.moderator, "session.start")["ok"]
+    clients = [app.test_client() for _ in range(4)]
+    responses = at_once(*[lambda c=c: _post(c, room.path, "Once.", seq=1) for c in clients])
+    assert sorted(r.status_code for r in responses) == [200] * 4
+    assert sorted(r.get_json()["stored"] for r in responses) == [False, False, False, True]
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(CaptionSegment)) == 1
+
+
+def test_the_caption_token_never_reaches_a_log(room, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = room.path.rsplit("/", 1)[1]
+    _post(client, room.path, "Not live yet.", seq=1)
+    assert token not in caplog.text
+    assert token not in scrub(f'127.0.0.1 - - "POST {room.path}?seq=1&lang=ko-KR HTTP/1.1" 409')
+    assert token not in scrub(f'"GET {room.path}/seq HTTP/1.1" 200')
+
+
+def test_the_organizer_page_shows_the_link_state_without_the_link(room, db_session):
+    page = room.organizer_client.get(f"/manage/{room.event.id}").get_data(as_text=True)
+    assert 'id="captions"' in page and room.path not in page
+    assert "Revoke the caption link" in page
+
+
+def test_a_link_posting_too_fast_is_told_when_to_go_on(room, app, client, db_session):
+    import limits
+
+    app.extensions["forum.rate_limits"].items["captions"] = limits.parse("2/minute")
+    assert act(room.moderator, "session.start")["ok"]
+    assert _post(client, room.path, "One.", seq=1).status_code == 200
+    assert _post(client, room.path, "Two.", seq=2).status_code == 200
+    third = _post(client, room.path, "Three.", seq=3)
+    assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
+    assert third.get_json()["error"]["code"] == "rate_limited"
+    assert [s.seq for s in _segments(db_session)] == [1, 2]
