@@ -53,6 +53,7 @@ class Action(enum.StrEnum):
     PROMPT_SAVE = "prompt.save"
     FEED_SET = "feed.set"
     PROJECTOR_KEEP = "projector.keep"
+    CAPTIONS_PROJECTOR = "captions.projector"
     CONTRIBUTION_ADD = "contribution.add"
     CONTRIBUTION_EDIT = "contribution.edit"
     ANSWER_SAVE = "answer.save"
@@ -94,6 +95,8 @@ class Change(enum.StrEnum):
     POLL = "poll"
     POLL_TALLY = "poll_tally"
     PROJECTOR = "projector"
+    CAPTION = "caption"
+    CAPTIONS = "captions"
 
 
 def room(event_id: int, stream: Stream) -> str:

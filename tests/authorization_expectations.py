@@ -287,6 +287,7 @@ ACTIONS: dict[str, Action] = {
     # Switching the feed on is refused once the record was taken down (it would make it public again).
     "feed.set": Action(moderate(ALL - {Stage.UNPUBLISHED}), {"enabled": True}),
     "projector.keep": Action(moderate(), {"keep": True}),
+    "captions.projector": Action(moderate(), {"on": True}),
     "contribution.add": Action(
         capture(CAPTURED), {"participant_id": "{kimmy}", "question_id": "{q2}", "text": "We need consensus."}
     ),
@@ -443,6 +444,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     # a role's invitation token opens nothing there.
     "POST /manage/<id:event_id>/captions/link": Case(owner()),
     "POST /manage/<id:event_id>/captions/link/revoke": Case(owner()),
+    "POST /manage/<id:event_id>/captions/public": Case(owner(), data={"public": "false"}),
     "POST /captions/<token>": Case(everyone(NOT_FOUND), {"token": "{token}"}, query="seq=1&lang=ko-KR"),
     "GET /captions/<token>/seq": Case(everyone(NOT_FOUND), {"token": "{token}"}),
     "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation": Case(

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 
 from forum.captions.runs import event_runs
 from forum.models import Attribution, CaptionLink, CaptionSegment
+from forum.protocol import NAMESPACE
 from forum.serving import scrub
-from tests.conftest import act
+from tests.conftest import act, received
+from tests.identities import audience_token
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -254,3 +256,53 @@ def test_a_link_posting_too_fast_is_told_when_to_go_on(room, app, client, db_ses
     assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
     assert third.get_json()["error"]["code"] == "rate_limited"
     assert [s.seq for s in _segments(db_session)] == [1, 2]
+
+
+def _caption_deltas(client, kind="caption"):
+    return [d for d in received(client, "delta") if d["type"] == kind]
+
+
+def test_captions_go_out_live_and_to_the_public_only_while_the_organizer_lets_them(room, client, live_client):
+    assert act(room.moderator, "session.start")["ok"]
+    audience = live_client({"event": room.event.slug, "audience": audience_token()})
+    scribe = live_client({"invite": room.tokens["scribe"]})
+    for who in (audience, scribe, room.moderator):
+        who.get_received(NAMESPACE)
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["kimmy"].id})["ok"]
+    _post(client, room.path, "<b>Public</b> words.", seq=1)
+    for who in (audience, scribe):
+        (delta,) = _caption_deltas(who)
+        assert delta["data"]["text"] == "<b>Public</b> words."
+        assert delta["data"]["participant_id"] == room.people["kimmy"].id
+        assert delta["data"]["attribution"] == "floor"
+    # The organizer keeps captions from the public: the audience's are cleared, the staff keep theirs.
+    off = room.organizer_client.post(f"/manage/{room.event.id}/captions/public", data={"public": "false"})
+    assert off.status_code == 303
+    (public_switch,) = _caption_deltas(audience, "captions")
+    assert public_switch["data"] == {"public": False, "projector": False, "items": []}
+    (staff_switch,) = _caption_deltas(scribe, "captions")
+    assert staff_switch["data"] == {"public": False, "projector": False}
+    _post(client, room.path, "Staff only.", seq=2)
+    assert _caption_deltas(audience) == []
+    assert [d["data"]["text"] for d in _caption_deltas(scribe)] == ["Staff only."]
+    late = live_client({"event": room.event.slug, "audience": audience_token()})
+    (snapshot,) = received(late, "snapshot")
+    assert snapshot["captions"] == [] and snapshot["captions_public"] is False
+    (staff_snapshot,) = received(live_client({"invite": room.tokens["scribe"]}), "snapshot")
+    assert [c["text"] for c in staff_snapshot["captions"]] == ["<b>Public</b> words.", "Staff only."]
+    # Back on: the public gets the latest captions with the switch.
+    room.organizer_client.post(f"/manage/{room.event.id}/captions/public", data={"public": "true"})
+    (back,) = _caption_deltas(late, "captions")
+    assert [c["text"] for c in back["data"]["items"]] == ["<b>Public</b> words.", "Staff only."]
+
+
+def test_a_moderator_switches_the_projectors_caption_band(room, live_client):
+    assert act(room.moderator, "session.start")["ok"]
+    projector_viewer = live_client({"event": room.event.slug})
+    projector_viewer.get_received(NAMESPACE)
+    assert act(room.moderator, "captions.projector", {"on": True})["ok"]
+    (delta,) = _caption_deltas(projector_viewer, "captions")
+    assert delta["data"] == {"public": True, "projector": True}
+    panelist = live_client({"invite": room.tokens["kimmy"]})
+    refused = act(panelist, "captions.projector", {"on": False})
+    assert refused["error"]["code"] == "forbidden"

@@ -110,6 +110,11 @@ HTTP_ONLY_CODES = {
     "comments_closed": "reader comments on a published record",
     "pdf_unavailable": "the archive's PDF export",
     "mail_not_sent": "sending an invitation link by e-mail",
+    # Posting captions to a caption link (docs/captions.md documents them).
+    "bad_request": "a caption post's query",
+    "too_large": "a caption post's body",
+    "unsupported_media_type": "a caption post's body",
+    "not_live": "a caption post outside the session",
 }
 
 

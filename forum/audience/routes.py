@@ -49,7 +49,7 @@ def event_page(slug: str) -> str:
         page="audience",
         act_url=url_for(".act", slug=event.slug, name="__name__", sort=request.args.get("sort")),
         links={"record": url_for("archive.record", slug=event.slug)},
-        local={"sort": sort},
+        local={"sort": sort, "captions": request.args.get("captions") == "1"},
     )
     return render_template("audience/event.html", **context, event=event)
 

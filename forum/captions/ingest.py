@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from forum import rate_limits
 from forum.captions.links import link_for_token
+from forum.captions.live import announce_caption
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from forum.fields import clean_text
@@ -210,6 +211,7 @@ def accept(session: Session, link: CaptionLink, post: CaptionPost) -> Accepted:
     )
     session.add(segment)
     session.flush()
+    announce_caption(session, segment, state)
     return Accepted(seq, stored=True, segment=segment)
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.captions import ingest, links
+from forum.captions import live as captions_live
 from forum.db import get_session
 from forum.events import events
 from forum.extensions import csrf
@@ -50,6 +51,20 @@ def revoke_link(event_id: int) -> Response:
         flash(_("The caption link no longer works. Captions posted to it are refused."), "success")
     else:
         flash(_("This event had no working caption link."), "info")
+    return redirect(url_for("events.event_overview", event_id=event_id) + "#captions", code=303)
+
+
+@bp.post("/manage/<id:event_id>/captions/public")
+@login_required
+def set_public(event_id: int) -> Response:
+    public = request.form.get("public") == "true"
+    captions_live.set_public(get_session(), current_user, event_id, public)
+    flash(
+        _("The audience and the projector get live captions.")
+        if public
+        else _("Live captions now stay with the moderators and scribes."),
+        "success",
+    )
     return redirect(url_for("events.event_overview", event_id=event_id) + "#captions", code=303)
 
 

@@ -25,6 +25,7 @@ from forum.events.forms import (
     QuestionForm,
     StatusForm,
 )
+from forum.live.state import live_state_for_reading
 from forum.models import AgendaQuestion, Event, EventStatus, Participant, ParticipantRole
 from forum.web import form_page
 
@@ -105,6 +106,7 @@ def event_overview(event_id: int) -> str:
         problems=events.readiness_problems(session, event) if event.status == EventStatus.DRAFT else [],
         caption_link=caption_links.active_link(session, event.id),
         caption_segments=caption_links.segment_count(session, event.id),
+        captions_public=live_state_for_reading(session, event.id).captions_public,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from forum.access import Actor
 from forum.audience import asking, moderation, polls
+from forum.captions import live as captions_live
 from forum.errors import InvalidInput
 from forum.fields import parse_flag, parse_id, parse_optional_flag
 from forum.live import capture, floor, proceedings, snapshots
@@ -82,6 +83,7 @@ ACTIONS: dict[Action, Handler] = {
     },
     Action.FEED_SET: lambda s, a, p: proceedings.set_feed(s, a, _flag(p, "enabled")),
     Action.PROJECTOR_KEEP: lambda s, a, p: proceedings.keep_on_projector(s, a, _flag(p, "keep")),
+    Action.CAPTIONS_PROJECTOR: lambda s, a, p: captions_live.set_projector(s, a, _flag(p, "on")),
     Action.CONTRIBUTION_ADD: lambda s, a, p: {
         "contribution_id": capture.add_contribution(
             s,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from forum import protocol
 from forum.access import Actor, Role
 from forum.audience import payloads
+from forum.captions import live as captions_live
 from forum.db import read_columns, utcnow
 from forum.errors import InvalidInput, NotFound
 from forum.events.agenda import ordered_questions
@@ -96,6 +97,7 @@ def _room_state(
         "questions_total": questions_total,
         "highlighted_question_id": state.highlighted_question_id,
         "projector_keep": state.projector_keep,
+        **captions_live.room_captions(session, state, public=stream == Stream.PUBLIC),
         "polls": payloads.polls_for(session, event.id),
     }
 

@@ -32,7 +32,14 @@ def live_state_for_reading(session: Session, event_id: int) -> LiveState:
     state = session.scalar(select(LiveState).where(LiveState.event_id == event_id))
     if state is None:
         state = LiveState(
-            event_id=event_id, feed_enabled=True, projector_keep=False, public_seq=0, staff_seq=0, crew_seq=0
+            event_id=event_id,
+            feed_enabled=True,
+            projector_keep=False,
+            captions_public=True,
+            captions_on_projector=False,
+            public_seq=0,
+            staff_seq=0,
+            crew_seq=0,
         )
     return state
 

@@ -29,6 +29,10 @@ class LiveState(Base):
     # Whether the open poll and the highlighted audience question stay on the projector when the question
     # changes; by default they leave with the question they belonged to.
     projector_keep: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Live captions: whether the audience and the projector get them at all (the organizer's switch), and
+    # whether the projector shows its caption band (the moderator's).
+    captions_public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    captions_on_projector: Mapped[bool] = mapped_column(default=False, server_default=false())
     public_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     staff_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     crew_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -11,6 +11,8 @@ export const GAP_WAIT_MS = 500;
 // Refused with "busy" while the server admits a crowd: try again after 3 to 6 s.
 const BUSY = "busy";
 const BUSY_RETRY_MS = 3000;
+// Captions a page keeps: what its panel and the projector's band show, and a little more.
+const CAPTIONS_KEPT = 50;
 
 // Apply one delta to a state object. Every delta *sets* a value, so applying it twice is harmless.
 export function applyDelta(state, delta) {
@@ -66,6 +68,19 @@ export function applyDelta(state, delta) {
       break;
     case "projector":
       state.projector_keep = data.keep;
+      break;
+    case "caption": {
+      const list = state.captions || (state.captions = []);
+      const index = list.findIndex((item) => item.id === data.id);
+      if (index >= 0) list[index] = data;
+      else list.push(data);
+      if (list.length > CAPTIONS_KEPT) list.splice(0, list.length - CAPTIONS_KEPT);
+      break;
+    }
+    case "captions":
+      state.captions_public = data.public;
+      state.captions_on_projector = data.projector;
+      if (Array.isArray(data.items)) state.captions = data.items;
       break;
     case "audience_settings":
       state.audience = data;

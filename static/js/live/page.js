@@ -11,12 +11,23 @@ function readJson(id, fallback) {
 }
 
 const DRAFT_PREFIX = "forum-draft";
+const CAPTIONS_KEY = "forum-captions";
+
+function rememberedCaptions(fallback) {
+  try {
+    const kept = localStorage.getItem(CAPTIONS_KEY);
+    return kept === null ? fallback : kept === "1";
+  } catch {
+    return fallback;
+  }
+}
 
 export class LivePage {
   constructor(root, { onDone } = {}) {
     this.root = root;
     this.ui = readJson("live-ui", {});
     this.local = readJson("live-local", {});
+    this.local.captions = rememberedCaptions(Boolean(this.local.captions));
     this.onDone = onDone || (() => {});
     this.messages = this.ui.messages || {};
     this.status = root.querySelector("[data-action-status]");
@@ -200,6 +211,21 @@ export class LivePage {
   }
 
   click(event) {
+    const captions = event.target.closest("a[data-captions-toggle]");
+    if (captions) {
+      // Captions are each person's choice, closed until opened, and remembered by this browser.
+      event.preventDefault();
+      this.local.captions = !this.local.captions;
+      try {
+        localStorage.setItem(CAPTIONS_KEY, this.local.captions ? "1" : "0");
+      } catch {
+        // Storage may be off (private browsing): the choice then lasts as long as the page.
+      }
+      this.render();
+      const again = this.root.querySelector("a[data-captions-toggle]");
+      if (again) again.focus();
+      return;
+    }
     const link = event.target.closest("a[data-sort]");
     if (link) {
       event.preventDefault();
