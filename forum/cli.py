@@ -269,3 +269,25 @@ def export_site_command(directory: Path, base_url: str | None) -> None:
     finally:
         app.config["PUBLIC_URL"] = configured
     click.echo(f"Wrote {written} files to {directory}. Serve the folder with any web server.")
+
+
+@forum_cli.command("captions-replay")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("link")
+@click.option(
+    "--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="2 = twice as fast."
+)
+@click.option("--lang", "language", help="The captions' language tag, e.g. ko-KR.")
+def captions_replay_command(file: Path, link: str, speed: float, language: str | None) -> None:
+    """Post the captions of FILE (WebVTT, SRT, or plain text one line per caption) to the caption LINK in
+    real time, as a captioner would: for rehearsals, demos and tests (docs/captions.md)."""
+    from forum.captions import replay
+
+    cues = replay.read_cues(file)
+    try:
+        for seq, cue in replay.replay(cues, link, speed=speed, language=language):
+            who = f"{cue.speaker}: " if cue.speaker else ""
+            click.echo(f"{seq:>5}  {cue.at:8.1f}s  {who}{cue.text}")
+    except replay.ReplayError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{len(cues)} captions sent.")

@@ -445,6 +445,10 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "POST /manage/<id:event_id>/captions/link": Case(owner()),
     "POST /manage/<id:event_id>/captions/link/revoke": Case(owner()),
     "POST /manage/<id:event_id>/captions/public": Case(owner(), data={"public": "false"}),
+    "GET /manage/<id:event_id>/captions.<any(vtt, srt):kind>": (
+        Case(owner(), {"kind": "vtt"}, label="WebVTT"),
+        Case(owner(), {"kind": "srt"}, label="SRT"),
+    ),
     "POST /captions/<token>": Case(everyone(NOT_FOUND), {"token": "{token}"}, query="seq=1&lang=ko-KR"),
     "GET /captions/<token>/seq": Case(everyone(NOT_FOUND), {"token": "{token}"}),
     "POST /manage/<id:event_id>/panel/<id:participant_id>/invitation": Case(

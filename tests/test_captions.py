@@ -4,6 +4,7 @@ filing of every caption under the current question and whoever speaks."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import logging
@@ -306,3 +307,61 @@ def test_a_moderator_switches_the_projectors_caption_band(room, live_client):
     panelist = live_client({"invite": room.tokens["kimmy"]})
     refused = act(panelist, "captions.projector", {"on": False})
     assert refused["error"]["code"] == "forbidden"
+
+
+def _ms(timestamp: str) -> int:
+    hours, minutes, seconds = timestamp.replace(",", ".").split(":")
+    return round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
+
+
+def test_the_captions_as_webvtt_and_srt(room, client, tmp_path):
+    """Cues timed from the session's start, the speaker as a WebVTT voice (SRT: before the words); text that
+    looks like markup or a timing line stays text. Read back by two parsers from the package registry."""
+    import io
+
+    import pysubs2
+    import webvtt
+
+    assert act(room.moderator, "session.start")["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["kimmy"].id})["ok"]
+    hostile = "<b>Bold</b> & --> not a cue"
+    said = ["We need an international consensus.", hostile, "Platforms answer to the law.", "Applause."]
+    _post(client, room.path, said[0], seq=1)
+    _post(client, room.path, said[1], seq=2)
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["hong"].id})["ok"]
+    _post(client, room.path, said[2], seq=3)
+    assert act(room.moderator, "floor.release")["ok"]
+    _post(client, room.path, said[3], seq=4)
+    interim = {"text": "Not final yet", "final": False}
+    _post(client, room.path, json.dumps(interim), seq=5, content_type="application/json")
+
+    vtt = room.organizer_client.get(f"/manage/{room.event.id}/captions.vtt")
+    assert vtt.status_code == 200 and vtt.mimetype == "text/vtt"
+    assert vtt.headers["Content-Disposition"].endswith('-captions.vtt"')
+    assert vtt.headers["Cache-Control"] == "no-store"
+    text = vtt.get_data(as_text=True)
+    cues = list(webvtt.from_buffer(io.StringIO(text)))
+    assert [c.voice for c in cues] == ["Oh Kyoungmi", "Oh Kyoungmi", "Hong Myeong-gyo", None]
+    assert [html.unescape(c.text) for c in cues] == said  # interim captions are left out
+    times = [(_ms(c.start), _ms(c.end)) for c in cues]
+    assert all(start < end for start, end in times)
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(times))
+    assert "--> not" not in text and "<b>" not in text
+    other = pysubs2.SSAFile.from_string(text, format_="vtt")
+    assert [(e.start, e.end) for e in other] == times
+
+    srt = room.organizer_client.get(f"/manage/{room.event.id}/captions.srt")
+    assert srt.status_code == 200 and srt.headers["Content-Disposition"].endswith('-captions.srt"')
+    path = tmp_path / "captions.srt"
+    path.write_text(srt.get_data(as_text=True), encoding="utf-8")
+    from_srt = list(webvtt.from_srt(str(path)))
+    assert from_srt[0].text == f"Oh Kyoungmi: {said[0]}"
+    assert from_srt[3].text == "Applause."
+    parsed = pysubs2.load(str(path), format_="srt")
+    assert len(parsed) == 4 and parsed[2].plaintext == f"Hong Myeong-gyo: {said[2]}"
+    assert [(e.start, e.end) for e in parsed] == times
+
+
+def test_an_empty_caption_record_downloads_an_empty_file(room):
+    vtt = room.organizer_client.get(f"/manage/{room.event.id}/captions.vtt")
+    assert vtt.status_code == 200 and vtt.get_data(as_text=True).strip() == "WEBVTT"

@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from forum.captions import ingest, links
+from forum.captions import exports, ingest, links
 from forum.captions import live as captions_live
 from forum.db import get_session
 from forum.events import events
@@ -66,6 +66,27 @@ def set_public(event_id: int) -> Response:
         "success",
     )
     return redirect(url_for("events.event_overview", event_id=event_id) + "#captions", code=303)
+
+
+_SUBTITLES = {
+    "vtt": ("text/vtt", exports.webvtt_document),
+    "srt": ("application/x-subrip", exports.srt_document),
+}
+
+
+@bp.get("/manage/<id:event_id>/captions.<any(vtt, srt):kind>")
+@login_required
+def download(event_id: int, kind: str) -> Response:
+    """The event's captions as a subtitle file for its organizer (WebVTT or SRT), timed from the session's
+    start: for a recording's player, or to check what the captioner sent."""
+    session = get_session()
+    event = events.owned_event(session, current_user, event_id)
+    mimetype, document = _SUBTITLES[kind]
+    response = make_response(document(exports.event_cues(session, event.id)))
+    response.mimetype = mimetype
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-captions.{kind}"'
+    return keep_private(response)
 
 
 @bp.post("/captions/<token>")
