@@ -24,6 +24,8 @@
 //           from the moderator's emit to each client's receipt of the `kind` delta. Barriers: "ready" (the
 //           moderator is connected and prepared), "connected", "broadcasts_done". With `server_pid`, the
 //           server's CPU time is also read just before each emit and just after the last client got it.
+//   captions connect every client, then post `rate_per_s` captions a second for `seconds` seconds to
+//           `caption_url` (HTTP) and time each client's `caption` delta of each post (by its `seq`).
 //   storm   connect every client with reconnection on (the delay options above), then, after the barrier
 //           "storm_ready", the driver restarts the server on the same port; measured: time from the first
 //           disconnect until every client is connected again with a fresh snapshot (or, against a server that
@@ -129,7 +131,7 @@ function summary(values) {
     p50: round1(percentile(values, 0.5)),
     p90: round1(percentile(values, 0.9)),
     p99: round1(percentile(values, 0.99)),
-    max: round1(values.length ? Math.max(...values) : null),
+    max: round1(values.length ? values.reduce((a, b) => (a > b ? a : b)) : null),
   };
 }
 
@@ -466,7 +468,80 @@ async function storm() {
   });
 }
 
-const run = config.mode === "storm" ? storm : fanout;
+/** Captions: a captioner posts `rate_per_s` captions a second for `seconds` seconds to the caption link (HTTP,
+ * from this process, so post and receipt share one clock); each client times its `caption` delta of each. */
+async function captions() {
+  await barrier("ready");
+  const { clients, connected, stats } = await connectAll(false);
+  note(`${stats.connected} connected in ${stats.connect_all_s} s; failures ${JSON.stringify(stats.failures)}`);
+  await barrier("connected", stats);
+  const total = Math.round(config.rate_per_s * config.seconds);
+  const sentAt = new Map();
+  const latencies = [];
+  const got = new Map(); // seq -> clients that received it
+  for (const client of connected) {
+    client.onKind = (c, delta) => {
+      const seq = delta.data && delta.data.seq;
+      const at = sentAt.get(seq);
+      if (at === undefined) return;
+      latencies.push(now() - at);
+      got.set(seq, (got.get(seq) || 0) + 1);
+    };
+  }
+  const posts = [];
+  const postMs = [];
+  const refused = {};
+  const cpuBefore = serverCpu();
+  const loadgenBefore = process.cpuUsage();
+  const began = now();
+  for (let n = 1; n <= total; n += 1) {
+    const due = began + ((n - 1) * 1000) / config.rate_per_s;
+    if (due > now()) await sleep(due - now());
+    const at = now();
+    sentAt.set(n, at);
+    posts.push(
+      fetch(`${config.caption_url}?seq=${n}&lang=ko-KR`, {
+        method: "POST",
+        headers: { "Content-Type": "text/plain; charset=utf-8" },
+        body: `자막 ${n}: 국제적인 합의가 필요한지에 대해 이야기하고 있습니다.`,
+      })
+        .then((response) => {
+          postMs.push(now() - at);
+          if (response.status !== 200) refused[response.status] = (refused[response.status] || 0) + 1;
+        })
+        .catch(() => {
+          refused.network = (refused.network || 0) + 1;
+        }),
+    );
+  }
+  await Promise.all(posts);
+  const deadline = now() + config.broadcast_timeout_ms;
+  while (latencies.length < total * connected.length && now() < deadline) await sleep(5);
+  const streamS = (now() - began) / 1000;
+  const cpuAfter = serverCpu();
+  const loadgenCpu = process.cpuUsage(loadgenBefore);
+  for (const client of connected) client.onKind = null;
+  const dropped = connected.filter((c) => c.disconnects > 0).length;
+  for (const client of clients) client.close();
+  say({
+    phase: "result",
+    mode: "captions",
+    ...stats,
+    captions: total,
+    rate_per_s: config.rate_per_s,
+    refused,
+    post_ms: summary(postMs),
+    per_client_ms: summary(latencies),
+    received: latencies.length,
+    missing: total * connected.length - latencies.length,
+    dropped,
+    stream_s: Math.round(streamS * 100) / 100,
+    server_cpu_s: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100,
+    loadgen_cpu_s: (loadgenCpu.user + loadgenCpu.system) / 1e6,
+  });
+}
+
+const run = { storm, fanout, captions }[config.mode] || fanout;
 run()
   .then(() => process.exit(0))
   .catch((error) => {
