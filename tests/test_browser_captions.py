@@ -86,3 +86,39 @@ def test_captions_on_the_projector_and_the_audience_page(app, server, new_page, 
     audience.wait_for_selector(".caption-lines >> text=Captions keep coming while you read.")
     for page in (console, projector, audience):
         assert page.js_errors == []
+
+
+def test_a_scribe_turns_a_caption_run_into_a_draft(app, server, new_page, make_live_event):
+    live = make_live_event()
+    path = _caption_path(app, live)
+    console = new_page(viewport={"width": 1366, "height": 768})
+    sign_in(console, server, live.organizer.email)
+    console.goto(f"{server.url}/manage/{live.event.id}/live")
+    console.wait_for_selector(CONNECTED)
+    scribe = new_page(viewport={"width": 1366, "height": 900})
+    scribe.goto(f"{server.url}/invite/{live.tokens['scribe']}/live")
+    scribe.wait_for_selector(CONNECTED)
+    console.click("#session-start button")
+    console.click(f"#floor-{live.people['hong'].id} button")
+    _post(server, path, "Platforms answer", 1)
+    _post(server, path, "to the law of each country.", 2)
+    console.click(f"#floor-{live.people['kimmy'].id} button")
+    _post(server, path, "We need a consensus.", 3)
+    runs = "[data-region=caption_runs] .run"
+    scribe.wait_for_selector(f"{runs} >> text=We need a consensus.")
+    assert scribe.locator(runs).count() == 2
+    # The speaker follows the floor (Kimmy); the draft of Hong's run brings Hong back with his words.
+    scribe.fill("#capture-text", "Hong said:")
+    scribe.locator(runs).first.locator("button[data-caption-run]").click()
+    assert scribe.input_value("#capture-text") == "Hong said:\nPlatforms answer to the law of each country."
+    assert scribe.input_value("#capture-speaker") == str(live.people["hong"].id)
+    assert scribe.evaluate("document.activeElement.id") == "capture-text"
+    _post(server, path, "A new caption arrives while the scribe corrects.", 4)
+    scribe.wait_for_selector(f"{runs} >> text=A new caption arrives while the scribe corrects.")
+    assert scribe.input_value("#capture-text").startswith("Hong said:\nPlatforms answer")
+    scribe.fill("#capture-text", "Platforms answer to the law of each country where they operate.")
+    scribe.click("#capture button[type=submit]")
+    scribe.wait_for_selector(
+        "[data-region=feed] >> text=Platforms answer to the law of each country where they operate."
+    )
+    assert scribe.js_errors == []

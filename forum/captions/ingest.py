@@ -209,7 +209,20 @@ def accept(session: Session, link: CaptionLink, post: CaptionPost) -> Accepted:
         attribution=attribution,
         speaker_label=post.speaker if named is None else None,
     )
+    previous = session.scalar(
+        select(CaptionSegment)
+        .where(CaptionSegment.event_id == link.event_id)
+        .order_by(CaptionSegment.id.desc())
+        .limit(1)
+    )
     session.add(segment)
+    session.flush()
+    continues = (
+        previous is not None
+        and previous.question_id == question_id
+        and previous.participant_id == participant_id
+    )
+    segment.run_id = (previous.run_id or previous.id) if continues else segment.id
     session.flush()
     announce_caption(session, segment, state)
     return Accepted(seq, stored=True, segment=segment)

@@ -57,3 +57,6 @@ class CaptionSegment(Base):
     attribution: Mapped[Attribution] = mapped_column(str_enum(Attribution, "caption_attribution"))
     # The speaker as the source named them, kept for review when it matched nobody on the panel.
     speaker_label: Mapped[str | None] = mapped_column(String(120))
+    # The first segment of the run this one continues, as captions arrived: the same question and speaker as
+    # the caption before it (its own id when it starts a run). Live pages group by it.
+    run_id: Mapped[int | None]

@@ -70,6 +70,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("speaker_label", sa.String(length=120), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"], ["events.id"], name=op.f("fk_caption_segments_event_id_events"), ondelete="CASCADE"
         ),

@@ -82,6 +82,28 @@ export class LivePage {
     this.root.dataset.seq = String(this.client.seq);
   }
 
+  // A caption run becomes a draft in the scribe's form: its words (after what is typed there already) and its
+  // speaker, to correct before recording. Nothing is sent until the scribe presses Record.
+  draftFromCaptions(runId) {
+    const state = this.client.state;
+    const form = this.root.querySelector("form#capture");
+    const field = form && form.querySelector("textarea[name=text]");
+    if (!state || !field) return;
+    const run = (state.captions || []).filter((caption) => caption.run_id === runId);
+    if (!run.length) return;
+    const words = run.map((caption) => caption.text).join(" ");
+    field.value = field.value.trim() ? `${field.value.trimEnd()}\n${words}` : words;
+    const speaker = form.querySelector("select[name=participant_id]");
+    const who = run[0].participant_id;
+    if (speaker && who !== null && [...speaker.options].some((option) => option.value === String(who))) {
+      speaker.value = String(who);
+      speaker.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    field.dispatchEvent(new Event("input", { bubbles: true })); // kept as a draft like typed text
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
+  }
+
   // The connection indicator says only whether updates arrive; the event's own state is the status region.
   showConnection(status, message) {
     if (!this.connection) return;
@@ -211,6 +233,11 @@ export class LivePage {
   }
 
   click(event) {
+    const run = event.target.closest("button[data-caption-run]");
+    if (run) {
+      this.draftFromCaptions(Number(run.dataset.captionRun));
+      return;
+    }
     const captions = event.target.closest("a[data-captions-toggle]");
     if (captions) {
       // Captions are each person's choice, closed until opened, and remembered by this browser.
