@@ -365,3 +365,22 @@ def test_the_captions_as_webvtt_and_srt(room, client, tmp_path):
 def test_an_empty_caption_record_downloads_an_empty_file(room):
     vtt = room.organizer_client.get(f"/manage/{room.event.id}/captions.vtt")
     assert vtt.status_code == 200 and vtt.get_data(as_text=True).strip() == "WEBVTT"
+
+
+def test_the_review_editor_shows_the_verbatim_runs_beside_the_record(room, client):
+    assert act(room.moderator, "session.start")["ok"]
+    _post(client, room.path, "Opening words.", seq=1)  # the session starts on question 1
+    assert act(room.moderator, "question.goto", {"question_id": room.questions[1].id})["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["hong"].id})["ok"]
+    _post(client, room.path, "<i>Hong</i> on regulation,", seq=2)
+    _post(client, room.path, "continued.", seq=3)
+    page = room.organizer_client.get(f"/manage/{room.event.id}/record").get_data(as_text=True)
+    section = page[page.index(f'id="question-{room.questions[1].id}"') :]
+    section = section[: section.index("</section>", section.index('class="verbatim"'))]
+    assert (
+        "with-captions"
+        in page[page.rindex("<section", 0, page.index(f'id="question-{room.questions[1].id}"')) :][:200]
+    )
+    assert "Hong Myeong-gyo" in section and "&lt;i&gt;Hong&lt;/i&gt; on regulation, continued." in section
+    first = page[page.index(f'id="question-{room.questions[0].id}"') :]
+    assert "Opening words." in first[: first.index("</section>", first.index('class="verbatim"'))]

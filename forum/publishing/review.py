@@ -3,13 +3,14 @@ each panelist approves (or corrects) their own answers through their invitation 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.archive import comments
+from forum.captions.runs import Run, event_runs
 from forum.db import get_in_event
 from forum.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forum.events.agenda import question_in_event
@@ -159,6 +160,8 @@ class EditorPage:
     audience: list[AudienceQuestion]
     versions: list[TranscriptVersion]
     comments: list[ReaderComment]
+    # The verbatim captions, in runs (one speaker under one question), by question (None: before any).
+    caption_runs: dict[int | None, list[Run]] = field(default_factory=dict)
 
 
 def editor_page(session: Session, organizer: Organizer, event_id: int, wanted: str | None) -> EditorPage:
@@ -182,7 +185,15 @@ def editor_page(session: Session, organizer: Organizer, event_id: int, wanted: s
         audience=list(audience),
         versions=publishing.versions(session, event_id),
         comments=comments.for_moderation(session, organizer, event_id),
+        caption_runs=_runs_by_question(session, event_id),
     )
+
+
+def _runs_by_question(session: Session, event_id: int) -> dict[int | None, list[Run]]:
+    by_question: dict[int | None, list[Run]] = {}
+    for run in event_runs(session, event_id):
+        by_question.setdefault(run.question_id, []).append(run)
+    return by_question
 
 
 # --- panelists approve their own answers -----------------------------------------------------------

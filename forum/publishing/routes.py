@@ -68,6 +68,7 @@ def editor(event_id: int) -> str:
         audience=page.audience,
         versions=page.versions,
         comment_list=page.comments,
+        caption_runs=page.caption_runs,
     )
 
 
