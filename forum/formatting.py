@@ -7,6 +7,10 @@ template filters all use these same functions. The browser's twins are in static
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_YOUTUBE = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"}
+
 
 def duration(seconds: float) -> str:
     """A length of time as "1:05" (minutes:seconds), or "1:02:03" from an hour on; rounded to the second."""
@@ -26,3 +30,15 @@ def share(part: int, whole: int, *, places: int | None = None) -> int | float:
     if places is None:
         return int(100 * part / whole + 0.5) if whole else 0
     return round(100 * part / whole, places) if whole else 0.0
+
+
+def watch_link(url: str, seconds: float) -> str:
+    """``url`` at ``seconds``: YouTube's ``t`` parameter, otherwise a media fragment (``#t=``), which players
+    of video and audio files and most hosting sites read."""
+    at = max(0, int(seconds))
+    parts = urlsplit(url)
+    if parts.hostname in _YOUTUBE:
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "t"]
+        query.append(("t", f"{at}s"))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    return urlunsplit((*parts[:4], f"t={at}"))

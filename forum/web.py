@@ -187,6 +187,12 @@ def duration_filter(seconds: float) -> str:
     return duration(seconds)
 
 
+def watch_from_filter(url: str, seconds: float) -> str:
+    from forum.formatting import watch_link
+
+    return watch_link(url, seconds)
+
+
 # --- The audience's anonymous identity (a cookie; used by the event page and the archive's comments) -------
 
 TOKEN_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
@@ -261,6 +267,7 @@ def init_app(app: Flask) -> None:
     app.after_request(keep_audience_token)
     app.url_map.converters["id"] = RecordIdConverter
     app.add_template_filter(duration_filter, "duration")
+    app.add_template_filter(watch_from_filter, "watch_from")
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(limits, "limits")
 

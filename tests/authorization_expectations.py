@@ -445,6 +445,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "POST /manage/<id:event_id>/captions/link": Case(owner()),
     "POST /manage/<id:event_id>/captions/link/revoke": Case(owner()),
     "POST /manage/<id:event_id>/captions/public": Case(owner(), data={"public": "false"}),
+    "POST /manage/<id:event_id>/captions/record": Case(
+        owner(), data={"recording_url": "https://video.example.org/debate.mp4", "recording_offset": "1:35"}
+    ),
     "GET /manage/<id:event_id>/captions.<any(vtt, srt):kind>": (
         Case(owner(), {"kind": "vtt"}, label="WebVTT"),
         Case(owner(), {"kind": "srt"}, label="SRT"),

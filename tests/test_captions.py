@@ -384,3 +384,92 @@ def test_the_review_editor_shows_the_verbatim_runs_beside_the_record(room, clien
     assert "Hong Myeong-gyo" in section and "&lt;i&gt;Hong&lt;/i&gt; on regulation, continued." in section
     first = page[page.index(f'id="question-{room.questions[0].id}"') :]
     assert "Opening words." in first[: first.index("</section>", first.index('class="verbatim"'))]
+
+
+def test_the_record_links_to_the_recording_and_carries_the_verbatim_captions(room, client):
+    """With a recording and its offset, every answer said in a turn links to its moment, and so does every
+    caption run when the organizer publishes the captions; the JSON export stays valid against the schema."""
+    import jsonschema
+
+    from forum import PROJECT_ROOT
+
+    organizer = room.organizer_client
+    assert act(room.moderator, "session.start")["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["kimmy"].id})["ok"]
+    _post(client, room.path, "We need an international consensus.", seq=1)
+    said = {"participant_id": room.people["kimmy"].id, "text": "An international consensus is needed."}
+    assert act(room.moderator, "contribution.add", said | {"client_id": "said-0001"})["ok"]
+    assert act(room.moderator, "session.end")["ok"]
+    refused = organizer.post(
+        f"/manage/{room.event.id}/captions/record",
+        data={"recording_url": "ftp://example.org/x", "recording_offset": "1:35"},
+        follow_redirects=True,
+    )
+    assert "must be a full web address" in refused.get_data(as_text=True)
+    saved = organizer.post(
+        f"/manage/{room.event.id}/captions/record",
+        data={
+            "recording_url": "https://www.youtube.com/watch?v=abc123",
+            "recording_offset": "1:35",
+            "verbatim": "true",
+        },
+    )
+    assert saved.status_code == 303
+    assert organizer.post(f"/manage/{room.event.id}/record/publish", data={}).status_code == 303
+    page = client.get(f"/archive/{room.event.slug}").get_data(as_text=True)
+    assert "https://www.youtube.com/watch?v=abc123&amp;t=95s" in page  # the turn began as the session did
+    assert "Watch from 1:35" in page
+    assert "Live captions, word for word" in page and "We need an international consensus." in page
+    document = client.get(f"/archive/{room.event.slug}.json").get_json()
+    schema = json.loads((PROJECT_ROOT / "docs" / "transcript.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+    assert document["recording"] == {"url": "https://www.youtube.com/watch?v=abc123", "offset_seconds": 95}
+    (answer,) = document["questions"][0]["contributions"]
+    assert 95 <= answer["at_seconds"] < 100
+    (run,) = document["questions"][0]["verbatim"]
+    assert run["speaker"] == "kimmy" and run["text"] == "We need an international consensus."
+
+
+def test_without_the_organizers_choice_the_record_has_no_captions_and_no_links(room, client):
+    assert act(room.moderator, "session.start")["ok"]
+    _post(client, room.path, "Private words.", seq=1)
+    assert act(room.moderator, "session.end")["ok"]
+    assert room.organizer_client.post(f"/manage/{room.event.id}/record/publish", data={}).status_code == 303
+    page = client.get(f"/archive/{room.event.slug}").get_data(as_text=True)
+    assert "Private words." not in page and "Watch from" not in page
+    document = client.get(f"/archive/{room.event.slug}.json").get_json()
+    assert "recording" not in document and "verbatim" not in document["questions"][0]
+
+
+@pytest.mark.parametrize(
+    ("url", "seconds", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=abc&t=10s", 754.9, "https://www.youtube.com/watch?v=abc&t=754s"),
+        ("https://youtu.be/abc", 60, "https://youtu.be/abc?t=60s"),
+        ("https://media.example.org/debate.mp4", 12, "https://media.example.org/debate.mp4#t=12"),
+        ("https://media.example.org/debate.mp3#old", -5, "https://media.example.org/debate.mp3#t=0"),
+    ],
+)
+def test_watch_links(url, seconds, expected):
+    from forum.formatting import watch_link
+
+    assert watch_link(url, seconds) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("95", 95), ("1:35", 95), ("1:01:35", 3695), ("-0:30", -30), ("", 0)]
+)
+def test_where_the_session_starts_in_the_recording(text, seconds):
+    from forum.captions.recording import parse_offset
+
+    assert parse_offset(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:2:3:4", "abc", "25:00:01", "1.5"])
+def test_a_wrong_offset_is_refused_clearly(text):
+    from forum.captions.recording import parse_offset
+    from forum.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_offset(text)
+    assert "recording_offset" in refused.value.fields

@@ -20,12 +20,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from forum.captions import exports, ingest, links
+from forum.captions import exports, ingest, links, recording
 from forum.captions import live as captions_live
 from forum.db import get_session
+from forum.errors import InvalidInput
 from forum.events import events
 from forum.extensions import csrf
-from forum.web import keep_private, public_url_for
+from forum.web import form_action, keep_private, public_url_for
 
 bp = Blueprint("captions", __name__)
 
@@ -87,6 +88,25 @@ def download(event_id: int, kind: str) -> Response:
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-captions.{kind}"'
     return keep_private(response)
+
+
+@bp.post("/manage/<id:event_id>/captions/record")
+@login_required
+def record_options(event_id: int) -> Response:
+    """The recording and whether the verbatim captions go into the record (from the next publication)."""
+    return form_action(
+        lambda: recording.set_record_options(
+            get_session(),
+            current_user,
+            event_id,
+            recording_url=request.form.get("recording_url"),
+            offset=request.form.get("recording_offset"),
+            verbatim=request.form.get("verbatim") == "true",
+        ),
+        done=_("Saved. The record shows them from its next publication."),
+        back=url_for("events.event_overview", event_id=event_id) + "#record-options",
+        refusals=(InvalidInput,),
+    )
 
 
 @bp.post("/captions/<token>")

@@ -85,6 +85,12 @@ class Event(Base):
     word_list: Mapped[str | None] = mapped_column(Text)  # one term per line; matches are held for review
     report_threshold: Mapped[int] = mapped_column(default=3, server_default=text("3"))
     comments_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The session's recording (video or audio) and where in it the session starts, in seconds: the published
+    # record links every answer and caption run to its moment. And whether the record carries the verbatim
+    # captions (the organizer's choice; off by default).
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_offset_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    verbatim_in_record: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -7,7 +7,7 @@ docs/transcript-schema.md), so a published version looks the same forever, whate
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from forum import formatting, protocol
 from forum.audience.payloads import poll_payload
 from forum.audience.tallies import poll_tallies, vote_counts
+from forum.captions import recording
+from forum.captions.runs import event_runs
 from forum.errors import NotFound
 from forum.events.contributions import revision_counts
 from forum.fields import slugify
@@ -125,6 +127,10 @@ class _Said:
 
     by_question: dict[int | None, list[Contribution]]
     revisions: dict[int, int]
+    # With a recording: seconds into it at which each contribution was said (forum/captions/recording.py).
+    moments: dict[int, float] = field(default_factory=dict)
+    # When the organizer publishes them: the verbatim captions per question, in runs, with their moments.
+    verbatim: dict[int | None, list[dict[str, Any]]] | None = None
 
 
 @dataclass
@@ -175,16 +181,31 @@ def _load_questions(session: Session, event_id: int) -> list[AgendaQuestion]:
     )
 
 
-def _load_said(session: Session, event_id: int) -> _Said:
-    """The visible contributions in the record's order, grouped per question, and their revision counts."""
+def _load_said(session: Session, event: Event, keys: dict[int, str]) -> _Said:
+    """The visible contributions in the record's order, grouped per question, and their revision counts;
+    their moments in the recording, and the verbatim captions when the organizer publishes them."""
     contributions = [
-        c for c in ordered_contributions(session, event_id) if not c.hidden and c.merged_into_id is None
+        c for c in ordered_contributions(session, event.id) if not c.hidden and c.merged_into_id is None
     ]
     revisions = revision_counts(session, [c.id for c in contributions])
     by_question: dict[int | None, list[Contribution]] = defaultdict(list)
     for item in contributions:
         by_question[item.question_id].append(item)
-    return _Said(by_question, revisions)
+    moments = recording.contribution_moments(session, event, contributions)
+    verbatim = None
+    if event.verbatim_in_record:
+        verbatim = defaultdict(list)
+        for run in event_runs(session, event.id):
+            doc: dict[str, Any] = {
+                "speaker": keys.get(run.participant_id) if run.participant_id else None,
+                "start_ms": run.start_ms,
+                "text": run.text,
+            }
+            at = recording.run_moment(event, run)
+            if at is not None:
+                doc["at_seconds"] = round(at, 1)
+            verbatim[run.question_id].append(doc)
+    return _Said(by_question, revisions, moments, verbatim)
 
 
 def _load_audience(session: Session, event_id: int) -> _Audience:
@@ -233,12 +254,12 @@ def _anchor(number: int, key: str, nth: int) -> str:
     return f"q{number}-{key}" + (f"-{nth}" if nth > 1 else "")
 
 
-def _contribution_doc(
-    item: Contribution, anchor: str, speaker: str | None, revisions: dict[int, int]
-) -> dict[str, Any]:
-    """One contribution with its delivery; approved only if the speaker approved its latest revision."""
-    approved = item.approved_revision is not None and item.approved_revision == revisions.get(item.id, 1)
-    return {
+def _contribution_doc(item: Contribution, anchor: str, speaker: str | None, said: _Said) -> dict[str, Any]:
+    """One contribution with its delivery; approved only if the speaker approved its latest revision; with
+    its moment in the recording when there is one."""
+    latest = said.revisions.get(item.id, 1)
+    approved = item.approved_revision is not None and item.approved_revision == latest
+    doc = {
         "anchor": anchor,
         "speaker": speaker,
         "kind": item.kind.value,
@@ -247,10 +268,13 @@ def _contribution_doc(
         "text": item.text,
         "approved_by_speaker": approved,
     }
+    if item.id in said.moments:
+        doc["at_seconds"] = round(said.moments[item.id], 1)
+    return doc
 
 
 def _said_docs(
-    number: int, items: list[Contribution], panel: _Panel, revisions: dict[int, int]
+    number: int, items: list[Contribution], panel: _Panel, said_all: _Said
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """A question's prompt (its first moderator prompt) and everything else said under it, in order."""
     prompt = None
@@ -264,7 +288,7 @@ def _said_docs(
         key = panel.keys.get(item.participant_id, "unattributed")
         seen[key] += 1
         said.append(
-            _contribution_doc(item, _anchor(number, key, seen[key]), key if speaker else None, revisions)
+            _contribution_doc(item, _anchor(number, key, seen[key]), key if speaker else None, said_all)
         )
     return prompt, said
 
@@ -288,8 +312,8 @@ def _question_doc(
 ) -> dict[str, Any]:
     """One agenda question with its prompt, contributions, audience questions, polls and speaking times."""
     number = question.position
-    prompt, contributions = _said_docs(number, said.by_question.get(question.id, []), panel, said.revisions)
-    return {
+    prompt, contributions = _said_docs(number, said.by_question.get(question.id, []), panel, said)
+    doc = {
         "number": number,
         "anchor": f"q{number}",
         "text": question.text,
@@ -302,6 +326,9 @@ def _question_doc(
         "polls": _poll_docs(question, polls),
         "speaking_seconds": _speaking_seconds(panel.seconds_by_question.get(question.id, {}), panel.keys),
     }
+    if said.verbatim is not None:
+        doc["verbatim"] = said.verbatim.get(question.id, [])
+    return doc
 
 
 def _event_doc(event: Event) -> dict[str, Any]:
@@ -336,11 +363,11 @@ def build_record(session: Session, event_id: int) -> dict[str, Any]:
     event = _load_event(session, event_id)
     panel = _load_panel(session, event_id)
     questions = _load_questions(session, event_id)
-    said = _load_said(session, event_id)
+    said = _load_said(session, event, panel.keys)
     audience = _load_audience(session, event_id)
     polls = _load_polls(session, event_id)
     moderators, panelists = _panel_docs(panel)
-    return {
+    document = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "event": _event_doc(event),
@@ -352,3 +379,6 @@ def build_record(session: Session, event_id: int) -> dict[str, Any]:
             _audience_doc(a, audience.votes) for a in audience.taken if a.agenda_question_id is None
         ],
     }
+    if event.recording_url:
+        document["recording"] = {"url": event.recording_url, "offset_seconds": event.recording_offset_seconds}
+    return document

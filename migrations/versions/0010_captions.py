@@ -1,4 +1,4 @@
-"""captions: caption links and segments, and the live state's caption switches
+"""captions: caption links and segments, the live state's caption switches, an event's recording
 
 Revision ID: 0010_captions
 Revises: 0009_session_version
@@ -17,6 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recording_url", sa.String(length=500), nullable=True))
+        batch_op.add_column(
+            sa.Column("recording_offset_seconds", sa.Integer(), server_default=sa.text("0"), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("verbatim_in_record", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("live_states", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("captions_public", sa.Boolean(), server_default=sa.true(), nullable=False)
@@ -116,4 +124,8 @@ def downgrade() -> None:
     with op.batch_alter_table("live_states", schema=None) as batch_op:
         batch_op.drop_column("captions_on_projector")
         batch_op.drop_column("captions_public")
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_column("verbatim_in_record")
+        batch_op.drop_column("recording_offset_seconds")
+        batch_op.drop_column("recording_url")
     # ### end Alembic commands ###
