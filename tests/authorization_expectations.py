@@ -541,20 +541,20 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "GET /archive/search": Case(everyone(), query="q=Telegram"),
     "GET /archive/feed.atom": Case(everyone()),
     "GET /archive/<slug>": Case(RECORD),
-    "GET /archive/<slug>.<any(md,txt,json,pdf):fmt>": Case(RECORD, {"fmt": "md"}),
+    "GET /archive/<slug>.<any(md,txt,json,pdf,vtt,srt):fmt>": Case(RECORD, {"fmt": "md"}),
     "GET /archive/<slug>/panelists/<key>": Case(RECORD, {"key": "{panelist_key}"}),
-    "GET /archive/<slug>/panelists/<key>.<any(md,txt,json,pdf):fmt>": Case(
+    "GET /archive/<slug>/panelists/<key>.<any(md,txt,json,pdf,vtt,srt):fmt>": Case(
         RECORD, {"key": "{panelist_key}", "fmt": "txt"}
     ),
     "GET /archive/<slug>/versions": Case(RECORD),
     "GET /archive/<slug>/versions/<id:number>": Case(RECORD, {"number": "1"}),
-    "GET /archive/<slug>/versions/<id:number>.<any(md,txt,json,pdf):fmt>": Case(
+    "GET /archive/<slug>/versions/<id:number>.<any(md,txt,json,pdf,vtt,srt):fmt>": Case(
         RECORD, {"number": "1", "fmt": "json"}
     ),
     "GET /archive/<slug>/versions/<id:number>/panelists/<key>": Case(
         RECORD, {"number": "1", "key": "{panelist_key}"}
     ),
-    "GET /archive/<slug>/versions/<id:number>/panelists/<key>.<any(md,txt,json,pdf):fmt>": Case(
+    "GET /archive/<slug>/versions/<id:number>/panelists/<key>.<any(md,txt,json,pdf,vtt,srt):fmt>": Case(
         RECORD, {"number": "1", "key": "{panelist_key}", "fmt": "md"}
     ),
     "POST /archive/<slug>/comments": Case(

@@ -473,3 +473,59 @@ def test_a_wrong_offset_is_refused_clearly(text):
     with pytest.raises(InvalidInput) as refused:
         parse_offset(text)
     assert "recording_offset" in refused.value.fields
+
+
+def test_a_record_published_with_its_captions_offers_them_as_subtitles(room, client, runner, tmp_path):
+    import io
+
+    import pysubs2
+    import webvtt
+
+    assert act(room.moderator, "session.start")["ok"]
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["kimmy"].id})["ok"]
+    _post(client, room.path, "Kimmy first.", seq=1)
+    assert act(room.moderator, "floor.give", {"participant_id": room.people["hong"].id})["ok"]
+    _post(client, room.path, "Then Hong & <others>.", seq=2)
+    assert act(room.moderator, "session.end")["ok"]
+    options = {"recording_url": "", "recording_offset": "0", "verbatim": "true"}
+    assert (
+        room.organizer_client.post(f"/manage/{room.event.id}/captions/record", data=options).status_code
+        == 303
+    )
+    assert room.organizer_client.post(f"/manage/{room.event.id}/record/publish", data={}).status_code == 303
+    page = client.get(f"/archive/{room.event.slug}").get_data(as_text=True)
+    assert f"/archive/{room.event.slug}.vtt" in page and f"/archive/{room.event.slug}.srt" in page
+    vtt = client.get(f"/archive/{room.event.slug}.vtt")
+    assert vtt.status_code == 200 and vtt.mimetype == "text/vtt"
+    assert "attachment" in vtt.headers["Content-Disposition"]
+    cues = list(webvtt.from_buffer(io.StringIO(vtt.get_data(as_text=True))))
+    assert [(c.voice, html.unescape(c.text)) for c in cues] == [
+        ("Oh Kyoungmi", "Kimmy first."),
+        ("Hong Myeong-gyo", "Then Hong & <others>."),
+    ]
+    assert len(pysubs2.SSAFile.from_string(vtt.get_data(as_text=True), format_="vtt")) == 2
+    document = client.get(f"/archive/{room.event.slug}.json").get_json()
+    key = next(p["key"] for p in document["panelists"] if p["name"] == "Hong Myeong-gyo")
+    hong = client.get(f"/archive/{room.event.slug}/panelists/{key}.srt")  # one panelist's captions only
+    parsed = pysubs2.SSAFile.from_string(hong.get_data(as_text=True), format_="srt")
+    assert [e.plaintext for e in parsed] == ["Hong Myeong-gyo: Then Hong & ."]  # SRT drops markup-like text
+    versioned = client.get(f"/archive/{room.event.slug}/versions/1.vtt")
+    assert versioned.status_code == 200 and versioned.get_data() == vtt.get_data()
+    # The static archive carries them too.
+    out = tmp_path / "site"
+    exported = runner.invoke(
+        args=["forum", "export-site", str(out), "--base-url", "https://archive.example.org"]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert (out / "archive" / f"{room.event.slug}.vtt").read_bytes() == vtt.get_data()
+    assert (out / "archive" / room.event.slug / "panelists" / f"{key}.srt").exists()
+
+
+def test_a_record_published_without_captions_has_no_subtitles(room, client):
+    assert act(room.moderator, "session.start")["ok"]
+    _post(client, room.path, "Kept private.", seq=1)
+    assert act(room.moderator, "session.end")["ok"]
+    assert room.organizer_client.post(f"/manage/{room.event.id}/record/publish", data={}).status_code == 303
+    assert client.get(f"/archive/{room.event.slug}.vtt").status_code == 404
+    assert client.get(f"/archive/{room.event.slug}.srt").status_code == 404
+    assert f"{room.event.slug}.vtt" not in client.get(f"/archive/{room.event.slug}").get_data(as_text=True)

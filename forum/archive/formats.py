@@ -38,6 +38,8 @@ MEDIA_TYPES = {
     "txt": "text/plain; charset=utf-8",
     "json": "application/json",
     "pdf": "application/pdf",
+    "vtt": "text/vtt; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
 }
 
 

@@ -15,6 +15,7 @@ from forum.access import Actor, audience_actor
 from forum.archive import comments, formats, language, search
 from forum.archive.document import panelist as find_panelist
 from forum.archive.pdf import PdfCache, render_pdf
+from forum.captions import exports as caption_exports
 from forum.db import get_session
 from forum.fields import without_forbidden_characters
 from forum.i18n import in_language
@@ -28,9 +29,11 @@ bp = Blueprint("archive", __name__, url_prefix="/archive")
 # preview too).
 bp.record_once(lambda state: language.init_app(state.app))
 
-FORMAT = "any(md,txt,json,pdf)"
+FORMAT = "any(md,txt,json,pdf,vtt,srt)"
 # Versions never change, but unpublishing must hide them, so no cache may keep them for long.
 PINNED = "public, max-age=3600"
+# The verbatim captions of a record published with them, as subtitle files.
+SUBTITLES = {"vtt": caption_exports.webvtt_document, "srt": caption_exports.srt_document}
 CURRENT = "public, max-age=300"
 
 
@@ -41,8 +44,13 @@ def _delivery_labels() -> dict[str, Any]:
 
 
 def _export(content: dict[str, Any], fmt: str, key: str | None, pdf: bytes | None = None) -> Response:
-    if fmt == "pdf":
-        body: bytes | str = pdf or b""
+    if fmt in SUBTITLES:
+        cues = caption_exports.document_cues(content, key)
+        if cues is None:
+            abort(404)
+        body: bytes | str = SUBTITLES[fmt](cues)
+    elif fmt == "pdf":
+        body = pdf or b""
     elif fmt == "md":
         body = formats.markdown_panelist(content, key) if key else formats.markdown_full(content)
     elif fmt == "txt":
@@ -52,7 +60,7 @@ def _export(content: dict[str, Any], fmt: str, key: str | None, pdf: bytes | Non
     response = Response(body, mimetype=formats.MEDIA_TYPES[fmt].split(";")[0])
     response.headers["Content-Type"] = formats.MEDIA_TYPES[fmt]
     stem = content["event"]["slug"] + (f"-{key}" if key else "") + f"-v{content['version']['number']}"
-    disposition = "attachment" if fmt == "pdf" else "inline"
+    disposition = "attachment" if fmt in {"pdf", *SUBTITLES} else "inline"
     response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(stem)}.{fmt}"
     return response
 

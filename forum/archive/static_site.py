@@ -20,6 +20,12 @@ from forum.models import Event, EventStatus
 from forum.publishing import publishing
 
 
+def _formats(content: dict) -> tuple[str, ...]:
+    """The downloads of one version: the subtitle files too when it was published with its captions."""
+    captions = any("verbatim" in question for question in content.get("questions", []))
+    return (*FORMATS, "vtt", "srt") if captions else FORMATS
+
+
 def _urls(app: Flask) -> list[tuple[str, str | None]]:
     """(path, language to ask for) of every file of the export."""
     with app.app_context():
@@ -28,18 +34,21 @@ def _urls(app: Flask) -> list[tuple[str, str | None]]:
         for event in session.scalars(select(Event).where(Event.status == EventStatus.PUBLISHED)):
             urls: list[str] = []
             base = f"/archive/{event.slug}"
-            keys = [p["key"] for p in publishing.latest_version(session, event.id).content["panelists"]]
-            urls += [base, *(f"{base}.{fmt}" for fmt in FORMATS), f"{base}/versions"]
+            latest = publishing.latest_version(session, event.id).content
+            keys = [p["key"] for p in latest["panelists"]]
+            formats = _formats(latest)
+            urls += [base, *(f"{base}.{fmt}" for fmt in formats), f"{base}/versions"]
             for key in keys:
-                urls += [f"{base}/panelists/{key}", *(f"{base}/panelists/{key}.{fmt}" for fmt in FORMATS)]
+                urls += [f"{base}/panelists/{key}", *(f"{base}/panelists/{key}.{fmt}" for fmt in formats)]
             for version in publishing.versions(session, event.id):
                 vbase = f"{base}/versions/{version.number}"
-                urls += [vbase, *(f"{vbase}.{fmt}" for fmt in FORMATS)]
+                formats = _formats(version.content)
+                urls += [vbase, *(f"{vbase}.{fmt}" for fmt in formats)]
                 for person in version.content["panelists"]:
                     key = person["key"]
                     urls += [
                         f"{vbase}/panelists/{key}",
-                        *(f"{vbase}/panelists/{key}.{fmt}" for fmt in FORMATS),
+                        *(f"{vbase}/panelists/{key}.{fmt}" for fmt in formats),
                     ]
             pages += [(url, event.language) for url in urls]
         return pages

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,24 +28,51 @@ class Cue:
     text: str
 
 
+def timed(cues: list[Cue]) -> list[Cue]:
+    """Cues in the order they were said, each given an end when its source sent none: until the next cue,
+    at least ``SHORTEST_CUE_MS`` and at most ``LONGEST_CUE_MS``."""
+    ordered = sorted(cues, key=lambda cue: cue.start_ms)
+    result = []
+    for index, cue in enumerate(ordered):
+        end = cue.end_ms
+        if end <= cue.start_ms:
+            end = cue.start_ms + LONGEST_CUE_MS
+            if index + 1 < len(ordered):
+                end = min(end, max(ordered[index + 1].start_ms, cue.start_ms + SHORTEST_CUE_MS))
+        result.append(Cue(cue.start_ms, end, cue.speaker, cue.text))
+    return result
+
+
 def event_cues(session: Session, event_id: int) -> list[Cue]:
-    """One cue per final caption, in the order they were said."""
+    """One cue per final caption of the event, from the database (the organizer's download)."""
     names = {
         person.id: person.display_name
         for person in session.scalars(select(Participant).where(Participant.event_id == event_id))
     }
-    segments = [segment for segment in event_segments(session, event_id) if segment.final]
-    cues = []
-    for index, segment in enumerate(segments):
-        following = segments[index + 1].start_ms if index + 1 < len(segments) else None
-        end = segment.end_ms
-        if end <= segment.start_ms:  # no end from the source: until the next caption, within bounds
-            end = segment.start_ms + LONGEST_CUE_MS
-            if following is not None:
-                end = min(end, max(following, segment.start_ms + SHORTEST_CUE_MS))
-        speaker = names.get(segment.participant_id) if segment.participant_id else None
-        cues.append(Cue(segment.start_ms, end, speaker, segment.text))
-    return cues
+    return timed(
+        [
+            Cue(s.start_ms, s.end_ms, names.get(s.participant_id) if s.participant_id else None, s.text)
+            for s in event_segments(session, event_id)
+            if s.final
+        ]
+    )
+
+
+def document_cues(content: dict[str, Any], key: str | None = None) -> list[Cue] | None:
+    """The cues of a published record's verbatim captions (one speaker's with ``key``), or None when the
+    record was published without them."""
+    questions = content.get("questions", [])
+    if not any("verbatim" in question for question in questions):
+        return None
+    names = {person["key"]: person["name"] for person in content["moderators"] + content["panelists"]}
+    cues = [
+        Cue(segment["start_ms"], segment["end_ms"], names.get(run["speaker"]), segment["text"])
+        for question in questions
+        for run in question.get("verbatim", [])
+        if key is None or run["speaker"] == key
+        for segment in run.get("segments", [])
+    ]
+    return timed(cues)
 
 
 def _timestamp(ms: int) -> str:

@@ -200,6 +200,12 @@ def _load_said(session: Session, event: Event, keys: dict[int, str]) -> _Said:
                 "speaker": keys.get(run.participant_id) if run.participant_id else None,
                 "start_ms": run.start_ms,
                 "text": run.text,
+                # Each caption as it was timed, for the record's subtitle files (WebVTT, SRT).
+                "segments": [
+                    {"start_ms": s.start_ms, "end_ms": s.end_ms, "text": s.text}
+                    for s in run.segments
+                    if s.final
+                ],
             }
             at = recording.run_moment(event, run)
             if at is not None:
