@@ -41,13 +41,19 @@ def _post(server, path: str, text: str, seq: int) -> None:
     assert urlsplit(server.url).hostname == "127.0.0.1"
 
 
-def test_captions_on_the_projector_and_the_audience_page(app, server, new_page, make_live_event):
+def _live_console(app, server, new_page, make_live_event):
+    """A live event with a caption link, and its organizer's console open in the browser."""
     live = make_live_event()
     path = _caption_path(app, live)
     console = new_page(viewport={"width": 1366, "height": 768})
     sign_in(console, server, live.organizer.email)
     console.goto(f"{server.url}/manage/{live.event.id}/live")
     console.wait_for_selector(CONNECTED)
+    return live, path, console
+
+
+def test_captions_on_the_projector_and_the_audience_page(app, server, new_page, make_live_event):
+    live, path, console = _live_console(app, server, new_page, make_live_event)
     projector = new_page(viewport={"width": 1920, "height": 1080})
     projector.goto(f"{server.url}/e/{live.event.slug}/projector")
     projector.wait_for_selector("[data-live][data-seq]")
@@ -89,12 +95,7 @@ def test_captions_on_the_projector_and_the_audience_page(app, server, new_page, 
 
 
 def test_a_scribe_turns_a_caption_run_into_a_draft(app, server, new_page, make_live_event):
-    live = make_live_event()
-    path = _caption_path(app, live)
-    console = new_page(viewport={"width": 1366, "height": 768})
-    sign_in(console, server, live.organizer.email)
-    console.goto(f"{server.url}/manage/{live.event.id}/live")
-    console.wait_for_selector(CONNECTED)
+    live, path, console = _live_console(app, server, new_page, make_live_event)
     scribe = new_page(viewport={"width": 1366, "height": 900})
     scribe.goto(f"{server.url}/invite/{live.tokens['scribe']}/live")
     scribe.wait_for_selector(CONNECTED)
