@@ -6,11 +6,13 @@ pages once it is published."""
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from forum.boundary import unit_of_work
+from forum.captions import links, recording
 from forum.models import Organizer
 from forum.publishing import publishing
 from tests.browser_fixtures import sign_in
@@ -93,6 +95,19 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(
     _ok(moderator.call("session.start", {}))
     _ok(moderator.call("moderation.settings", {"premoderation": True}))
     _ok(moderator.call("floor.give", {"participant_id": live.people["kimmy"].id}))
+    # Live captions on the projector's band, the audience's panel and the consoles (issue 13).
+    with app.app_context(), unit_of_work() as session:
+        _link, caption_token = links.issue_link(session, session.get(Organizer, live.organizer.id), event.id)
+    _ok(moderator.call("captions.projector", {"on": True}))
+    for seq, text in enumerate(["국제적인 합의가 필요합니다.", "Platforms answer to the law."], start=1):
+        request = urllib.request.Request(
+            f"{base}/captions/{caption_token}?seq={seq}",
+            data=text.encode("utf-8"),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
     member = MirrorClient(base, {"event": event.slug, "audience": e2e_audience_token()}).connect()
     first = _ok(
         member.call("audience.ask", {"text": "공개 토론은 어디서 이어지나요?", "client_id": "axe-ask-1"})
@@ -102,7 +117,7 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(
     _ok(moderator.call("poll.open", {}))
     live_pages = {
         "home": f"{base}/",
-        "audience": f"{base}/e/{event.slug}",
+        "audience": f"{base}/e/{event.slug}?captions=1",
         "projector": f"{base}/e/{event.slug}/projector",
         "panelist": f"{base}/invite/{live.tokens['kimmy']}/live",
         "staff:console": f"{base}/manage/{event.id}/live",
@@ -122,7 +137,12 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(
         _check(pages, live_pages | static_pages, language, found)
     _ok(moderator.call("session.end", {}))
     with app.app_context(), unit_of_work() as session:
-        publishing.publish(session, session.get(Organizer, live.organizer.id), event.id)
+        owner = session.get(Organizer, live.organizer.id)
+        video = "https://media.example.org/debate.mp4"
+        recording.set_record_options(
+            session, owner, event.id, recording_url=video, offset="1:35", verbatim=True
+        )
+        publishing.publish(session, owner, event.id)
     record_pages = {
         "archive": f"{base}/archive/",
         "record": f"{base}/archive/{event.slug}",
