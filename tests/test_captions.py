@@ -342,7 +342,7 @@ def test_the_captions_as_webvtt_and_srt(room, client, tmp_path):
     assert vtt.headers["Cache-Control"] == "no-store"
     text = vtt.get_data(as_text=True)
     cues = list(webvtt.from_buffer(io.StringIO(text)))
-    assert [c.voice for c in cues] == ["Oh Kyoungmi", "Oh Kyoungmi", "Hong Myeong-gyo", None]
+    assert [c.voice for c in cues] == ["Kimmy", "Kimmy", "Hong Myeong-gyo", None]
     assert [html.unescape(c.text) for c in cues] == said  # interim captions are left out
     times = [(_ms(c.start), _ms(c.end)) for c in cues]
     assert all(start < end for start, end in times)
@@ -356,7 +356,7 @@ def test_the_captions_as_webvtt_and_srt(room, client, tmp_path):
     path = tmp_path / "captions.srt"
     path.write_text(srt.get_data(as_text=True), encoding="utf-8")
     from_srt = list(webvtt.from_srt(str(path)))
-    assert from_srt[0].text == f"Oh Kyoungmi: {said[0]}"
+    assert from_srt[0].text == f"Kimmy: {said[0]}"
     assert from_srt[3].text == "Applause."
     parsed = pysubs2.load(str(path), format_="srt")
     assert len(parsed) == 4 and parsed[2].plaintext == f"Hong Myeong-gyo: {said[2]}"
@@ -501,7 +501,7 @@ def test_a_record_published_with_its_captions_offers_them_as_subtitles(room, cli
     assert "attachment" in vtt.headers["Content-Disposition"]
     cues = list(webvtt.from_buffer(io.StringIO(vtt.get_data(as_text=True))))
     assert [(c.voice, html.unescape(c.text)) for c in cues] == [
-        ("Oh Kyoungmi", "Kimmy first."),
+        ("Kimmy", "Kimmy first."),
         ("Hong Myeong-gyo", "Then Hong & <others>."),
     ]
     assert len(pysubs2.SSAFile.from_string(vtt.get_data(as_text=True), format_="vtt")) == 2

@@ -1,5 +1,6 @@
 """An event's captions as subtitle files: WebVTT with the speaker in a voice tag (``<v Kimmy>``) and SRT with
-the speaker's name before the words, each cue timed from the session's start (webvtt-py writes both)."""
+the speaker's name before the words, each cue timed from the session's start (webvtt-py writes both). A
+speaker is named as the record names them: by their short name."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def timed(cues: list[Cue]) -> list[Cue]:
 def event_cues(session: Session, event_id: int) -> list[Cue]:
     """One cue per final caption of the event, from the database (the organizer's download)."""
     names = {
-        person.id: person.display_name
+        person.id: person.short_name or person.display_name
         for person in session.scalars(select(Participant).where(Participant.event_id == event_id))
     }
     return timed(
@@ -64,7 +65,10 @@ def document_cues(content: dict[str, Any], key: str | None = None) -> list[Cue] 
     questions = content.get("questions", [])
     if not any("verbatim" in question for question in questions):
         return None
-    names = {person["key"]: person["name"] for person in content["moderators"] + content["panelists"]}
+    names = {
+        person["key"]: person["short_name"] or person["name"]
+        for person in content["moderators"] + content["panelists"]
+    }
     cues = [
         Cue(segment["start_ms"], segment["end_ms"], names.get(run["speaker"]), segment["text"])
         for question in questions
