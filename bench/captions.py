@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench.common import backend_name, machine, process_tree, table, throwaway_database
+from bench.common import backend_name, machine, make_app, process_tree, table, throwaway_database
 from bench.fanout import NO_LIMIT, LoadGenerator, ensure_node_modules
 from bench.live_votes import build_event
 from forum.boundary import unit_of_work
@@ -59,8 +59,6 @@ def prepare(app: Any) -> tuple[str, str, str, int]:
 
 
 def run(clients: int, rate: float, seconds: float, database: str) -> dict[str, Any]:
-    from bench.common import make_app
-
     label = f"{backend_name(database)} {clients} clients, {rate:g}/s for {seconds:g} s"
     print(f"[captions] {label}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="forum-captions-") as tmp:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from forum import PROJECT_ROOT
 from forum.archive.formats import FORMATS
+from forum.captions.exports import has_verbatim
 from forum.db import get_session
 from forum.models import Event, EventStatus
 from forum.publishing import publishing
@@ -22,8 +23,7 @@ from forum.publishing import publishing
 
 def _formats(content: dict) -> tuple[str, ...]:
     """The downloads of one version: the subtitle files too when it was published with its captions."""
-    captions = any("verbatim" in question for question in content.get("questions", []))
-    return (*FORMATS, "vtt", "srt") if captions else FORMATS
+    return (*FORMATS, "vtt", "srt") if has_verbatim(content) else FORMATS
 
 
 def _urls(app: Flask) -> list[tuple[str, str | None]]:

@@ -59,12 +59,17 @@ def event_cues(session: Session, event_id: int) -> list[Cue]:
     )
 
 
+def has_verbatim(content: dict[str, Any]) -> bool:
+    """Whether a published record carries its verbatim captions (the organizer's choice at publication)."""
+    return any("verbatim" in question for question in content.get("questions", []))
+
+
 def document_cues(content: dict[str, Any], key: str | None = None) -> list[Cue] | None:
     """The cues of a published record's verbatim captions (one speaker's with ``key``), or None when the
     record was published without them."""
-    questions = content.get("questions", [])
-    if not any("verbatim" in question for question in questions):
+    if not has_verbatim(content):
         return None
+    questions = content["questions"]
     names = {
         person["key"]: person["short_name"] or person["name"]
         for person in content["moderators"] + content["panelists"]

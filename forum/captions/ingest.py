@@ -194,6 +194,17 @@ def accept(session: Session, link: CaptionLink, post: CaptionPost) -> Accepted:
         participant_id, attribution = holder, Attribution.FLOOR
     else:
         participant_id, attribution = None, Attribution.NONE
+    previous = session.scalar(
+        select(CaptionSegment)
+        .where(CaptionSegment.event_id == link.event_id)
+        .order_by(CaptionSegment.id.desc())
+        .limit(1)
+    )
+    continues = (
+        previous is not None
+        and previous.question_id == question_id
+        and previous.participant_id == participant_id
+    )
     segment = CaptionSegment(
         event_id=link.event_id,
         link_id=link.id,
@@ -208,21 +219,9 @@ def accept(session: Session, link: CaptionLink, post: CaptionPost) -> Accepted:
         participant_id=participant_id,
         attribution=attribution,
         speaker_label=post.speaker if named is None else None,
-    )
-    previous = session.scalar(
-        select(CaptionSegment)
-        .where(CaptionSegment.event_id == link.event_id)
-        .order_by(CaptionSegment.id.desc())
-        .limit(1)
+        run_id=previous.run if continues else None,
     )
     session.add(segment)
-    session.flush()
-    continues = (
-        previous is not None
-        and previous.question_id == question_id
-        and previous.participant_id == participant_id
-    )
-    segment.run_id = (previous.run_id or previous.id) if continues else segment.id
     session.flush()
     announce_caption(session, segment, state)
     return Accepted(seq, stored=True, segment=segment)
@@ -238,7 +237,7 @@ def _claim_seq(session: Session, link: CaptionLink, seq: int, now: datetime) -> 
         .values(last_seq=seq, last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(link)
+    session.expire(link, ["last_seq", "last_used_at"])  # read again only if someone asks
     return moved.rowcount == 1
 
 

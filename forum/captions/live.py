@@ -31,7 +31,7 @@ def caption_payload(segment: CaptionSegment) -> dict[str, Any]:
         "start_ms": segment.start_ms,
         "end_ms": segment.end_ms,
         "final": segment.final,
-        "run_id": segment.run_id,
+        "run_id": segment.run,
     }
 
 

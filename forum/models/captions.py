@@ -58,5 +58,10 @@ class CaptionSegment(Base):
     # The speaker as the source named them, kept for review when it matched nobody on the panel.
     speaker_label: Mapped[str | None] = mapped_column(String(120))
     # The first segment of the run this one continues, as captions arrived: the same question and speaker as
-    # the caption before it (its own id when it starts a run). Live pages group by it.
+    # the caption before it. None when it starts a run itself (``run``). Live pages group by it.
     run_id: Mapped[int | None]
+
+    @property
+    def run(self) -> int:
+        """The id of the run this segment belongs to: the first segment's."""
+        return self.run_id or self.id
