@@ -72,7 +72,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     rate = app.config.get("ADMISSION_RATE", 0)
     app.extensions["forum.admission_pace"] = AdmissionPace(rate, burst=rate, max_wait=ADMISSION_MAX_WAIT)
+    from forum.live.admission import KnownRooms
     from forum.live.snapshots import SharedRoomStates
+
+    app.extensions["forum.known_rooms"] = KnownRooms()
 
     app.extensions["forum.room_states"] = SharedRoomStates()
     tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))

@@ -63,11 +63,13 @@ def database_refusal(error: BaseException) -> Conflict | None:
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """Yield the context's session; commit if the block finishes, roll back if it raises."""
+    """Yield the context's session; commit if the block finishes, roll back if it raises. A block that used
+    no database (a live connect to a room this process knows) begins and commits nothing."""
     session = get_session()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            session.commit()
     except BaseException:
         session.rollback()
         raise

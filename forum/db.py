@@ -9,14 +9,15 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -216,6 +217,15 @@ def insert_unless_present(
     """
     statement = _insert_statement(session.get_bind().dialect.name, model, tuple(sorted(values)), unique)
     return write_columns(session, statement, values).scalar_one_or_none()
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """A pooled connection for a read or two of plain columns outside any session: no ORM object, nothing
+    written, no unit of work to commit. A live connect reads one row this way; a session's transaction
+    around the same statement cost twice as much (docs/performance.md)."""
+    with get_db().engine.connect() as connection:
+        yield connection
 
 
 def read_columns(session: Session, statement: Any, params: dict[str, Any]) -> Any:

@@ -306,7 +306,7 @@ def test_a_failure_while_connecting_is_a_refusal_not_silence(make_live_event, li
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(snapshots, "snapshot", broken)
+    monkeypatch.setattr(snapshots, "snapshot_message", broken)
     before = dict(handlers._actors)
     assert not live_client({"event": live.event.slug}).is_connected(NAMESPACE)
     assert handlers._actors == before, "a refused connection leaves no actor behind"

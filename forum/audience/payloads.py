@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from forum import protocol
 from forum.access import Actor
-from forum.audience.identity import find_member
+from forum.audience.identity import MemberRef, find_member
 from forum.audience.tallies import poll_tallies, tally_payload, vote_counts
 from forum.models import (
     GONE_STATUSES,
@@ -199,9 +199,15 @@ def polls_for(session: Session, event_id: int) -> list[dict[str, Any]]:
 
 def mine(session: Session, actor: Actor) -> dict[str, Any]:
     """An audience member's own questions (any status), votes and poll choices."""
-    member = find_member(session, actor)
+    return mine_of(session, find_member(session, actor))
+
+
+def mine_of(session: Session | None, member: MemberRef | None) -> dict[str, Any]:
+    """``mine`` for a member already looked up. None: the identity has not taken part yet, and nothing is
+    read (``session`` may then be None)."""
     if member is None:
         return {"blocked": False, "questions": [], "votes": [], "poll_votes": {}}
+    assert session is not None, "a member's own questions and votes are read from the database"
     own = list(
         session.scalars(
             select(AudienceQuestion)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forum.extensions import socketio
 from forum.live.coalescer import TallyCoalescer
+from forum.live.wire_json import Encoded
 from forum.outbox import Broadcast, discard_pending, take_pending
 from forum.protocol import DELTA, NAMESPACE, NOTICE, SNAPSHOT, room
 
@@ -113,7 +114,7 @@ def queue_manager(url: str, channel: str) -> Any:
     return manager_class(url, channel=channel)
 
 
-def send_snapshot(snapshot: dict[str, Any], sid: str) -> None:
+def send_snapshot(snapshot: dict[str, Any] | Encoded, sid: str) -> None:
     """Send a full snapshot to one connection of this process (its connect handler or its ``sync``).
 
     Straight to the connection, not through the message queue: with several processes, a queued emit is

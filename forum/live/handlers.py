@@ -12,17 +12,19 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from forum.access import TOKEN_COOKIE, Actor, token_hash
 from forum.boundary import COMMIT_CONFLICT, database_refusal, unit_of_work
+from forum.db import reading
 from forum.errors import DomainError
 from forum.extensions import socketio
 from forum.live import actions, admission, snapshots
 from forum.live.broadcast import send_snapshot
 from forum.live.messages import done_message
+from forum.live.wire_json import Encoded
 from forum.protocol import NAMESPACE, Action, audience_room, organizer_room, participant_room, room
 from forum.web import request_network_key
 
@@ -68,27 +70,12 @@ def on_connect(auth: Any = None) -> None:
         wait = current_app.extensions["forum.admission_pace"].reserve()
         if wait:
             time.sleep(wait)
-        with unit_of_work() as session:
-            actor = admission.resolve_actor(
-                session,
-                slug=_text_or_none(auth.get("event")),
-                invite_token=_text_or_none(auth.get("invite")),
-                organizer=organizer,
-                audience_token_hash=hashed,
-                audience_token_malformed=token is not None and hashed is None,
-                network_key=network,
-            )
-        _actors[request.sid] = actor
-        # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
-        join_room(room(actor.event_id, actor.stream))
-        if actor.participant_id is not None:
-            join_room(participant_room(actor.participant_id))
-        if actor.organizer_id is not None:
-            join_room(organizer_room(actor.organizer_id))
-        if actor.audience_token_hash is not None:
-            join_room(audience_room(actor.event_id, actor.audience_token_hash))
-        with unit_of_work() as session:
-            snapshot = snapshots.snapshot(session, actor, current_app.extensions["forum.room_states"])
+        entry = _Entry(auth, organizer, token, hashed, network)
+        try:
+            snapshot = entry.enter()
+        except admission.StaleRoom:
+            # Let in on a room this process read before, which has changed since: once more, on a fresh read.
+            snapshot = entry.enter()
     except Exception as error:
         _actors.pop(request.sid, None)
         limits.release(request.sid)
@@ -100,6 +87,81 @@ def on_connect(auth: Any = None) -> None:
         refusal = server_error()
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     send_snapshot(snapshot, request.sid)
+
+
+class _Entry:
+    """One connection's way in: who it is, the rooms it joins, and its snapshot."""
+
+    def __init__(
+        self, auth: dict[str, Any], organizer: Any, token: Any, hashed: str | None, network: str | None
+    ) -> None:
+        self.slug = _text_or_none(auth.get("event"))
+        self.invite = _text_or_none(auth.get("invite"))
+        self.organizer, self.token, self.hashed, self.network = organizer, token, hashed, network
+
+    def enter(self) -> dict[str, Any] | Encoded:
+        known = current_app.extensions["forum.known_rooms"]
+        malformed = self.token is not None and self.hashed is None
+        actor = None
+        if not self.invite:  # a room this process knows is entered without reading (confirmed below)
+            actor = admission.known_actor(
+                known,
+                slug=self.slug,
+                organizer=self.organizer,
+                audience_token_hash=self.hashed,
+                audience_token_malformed=malformed,
+                network_key=self.network,
+            )
+        if actor is None:
+            with unit_of_work() as session:
+                actor = admission.resolve_actor(
+                    session,
+                    slug=self.slug,
+                    invite_token=self.invite,
+                    organizer=self.organizer,
+                    audience_token_hash=self.hashed,
+                    audience_token_malformed=malformed,
+                    network_key=self.network,
+                    known=known,
+                )
+        _actors[request.sid] = actor
+        # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
+        joined = _rooms_of(actor)
+        for name in joined:
+            join_room(name)
+        try:
+            return self._snapshot(actor)
+        except admission.StaleRoom:
+            known.forget(self.slug)
+            for name in joined:
+                leave_room(name)
+            _actors.pop(request.sid, None)
+            raise
+
+    def _snapshot(self, actor: Actor) -> dict[str, Any] | Encoded:
+        shared = current_app.extensions["forum.room_states"]
+        confirmed = None
+        if admission.admitted_by_slug(actor):
+            # One statement confirms the room and reads the stream's number and the member; a phone of the
+            # crowd (no member yet, the room's state kept) needs nothing more, so no session is opened.
+            with reading() as connection:
+                confirmed = admission.confirm_room(connection, actor, self.slug, self.organizer)
+            kept = snapshots.kept_message(actor, shared, confirmed)
+            if kept is not None:
+                return kept
+        with unit_of_work() as session:
+            return snapshots.snapshot_message(session, actor, shared, confirmed)
+
+
+def _rooms_of(actor: Actor) -> list[str]:
+    names = [room(actor.event_id, actor.stream)]
+    if actor.participant_id is not None:
+        names.append(participant_room(actor.participant_id))
+    if actor.organizer_id is not None:
+        names.append(organizer_room(actor.organizer_id))
+    if actor.audience_token_hash is not None:
+        names.append(audience_room(actor.event_id, actor.audience_token_hash))
+    return names
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,9 +18,11 @@ from forum.db import read_columns, utcnow
 from forum.errors import InvalidInput, NotFound
 from forum.events.agenda import ordered_questions
 from forum.limits import BOARD_SNAPSHOT_QUESTIONS
+from forum.live.admission import Confirmed
 from forum.live.capture import contributions_payload, feed_items
 from forum.live.floor import floor_payload
 from forum.live.state import live_state_for_reading
+from forum.live.wire_json import Encoded
 from forum.models import (
     Contribution,
     ContributionKind,
@@ -102,10 +106,17 @@ def _room_state(
     }
 
 
+@dataclass
+class _Kept:
+    seq: int
+    room: dict[str, Any]
+    text: str | None = None
+
+
 class SharedRoomStates:
     """The room state of the public stream, built once per sequence number and shared by every connection
     that arrives before the next change (a crowd joining, or reconnecting after a restart, costs one build,
-    not one per phone).
+    not one per phone), together with its JSON text, also written once.
 
     The sequence number is read from the database for each connection, so every process agrees on when a
     kept state is stale, and a state is kept only for its event's newest number. It is used for live
@@ -114,23 +125,46 @@ class SharedRoomStates:
     """
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[int, dict[str, Any]]] = {}
+        self._kept: dict[int, _Kept] = {}
         self.builds = 0
 
-    def get(self, session: Session, event_id: int, seq: int) -> dict[str, Any]:
+    def _entry(self, session: Session, event_id: int, seq: int) -> _Kept:
         kept = self._kept.get(event_id)
-        if kept is not None and kept[0] == seq:
-            return kept[1]
-        room = _room_state(session, event_id, Stream.PUBLIC, seq)
+        if kept is not None and kept.seq == seq:
+            return kept
+        entry = _Kept(seq, _room_state(session, event_id, Stream.PUBLIC, seq))
         self.builds += 1
-        if kept is None or kept[0] < seq:
-            self._kept[event_id] = (seq, room)
-        return room
+        if kept is None or kept.seq < seq:
+            self._kept[event_id] = entry
+        return entry
+
+    def get(self, session: Session, event_id: int, seq: int) -> dict[str, Any]:
+        return self._entry(session, event_id, seq).room
+
+    def kept_text(self, event_id: int, seq: int) -> str | None:
+        """The kept room state's JSON text if it is the state at ``seq`` (without reading anything)."""
+        kept = self._kept.get(event_id)
+        if kept is None or kept.seq != seq:
+            return None
+        if kept.text is None:
+            kept.text = json.dumps(kept.room, separators=(",", ":"))
+        return kept.text
+
+    def text(self, session: Session, event_id: int, seq: int) -> str:
+        """The room state at ``seq`` as compact JSON (written the first time it is asked for)."""
+        entry = self._entry(session, event_id, seq)
+        if entry.text is None:
+            entry.text = json.dumps(entry.room, separators=(",", ":"))
+        return entry.text
 
     def clear(self) -> None:
         """Forget every kept state: sequence numbers only grow, unless the database itself is put back
         from a copy (tests do that), and then a kept state could wear a number it no longer stands for."""
         self._kept.clear()
+
+
+def _shares(shared: SharedRoomStates | None, stream: Stream, board_limit: int | None) -> bool:
+    return shared is not None and stream == Stream.PUBLIC and board_limit == BOARD_SNAPSHOT_QUESTIONS
 
 
 def snapshot(
@@ -139,21 +173,56 @@ def snapshot(
     shared: SharedRoomStates | None = None,
     *,
     board_limit: int | None = BOARD_SNAPSHOT_QUESTIONS,
+    confirmed: Confirmed | None = None,
 ) -> dict[str, Any]:
     """Everything the actor's screen shows, with the sequence number it is current as of.
 
-    The sequence number is read *first*: a change committed while the rest is being read then
-    arrives again as a delta with a higher number, and re-applying a delta is harmless. With ``shared``,
-    a public-stream connection gets the room state kept for that number (never to be changed in place).
+    The sequence number is read *first* (or was, with ``confirmed``, in this transaction): a change
+    committed while the rest is being read then arrives again as a delta with a higher number, and
+    re-applying a delta is harmless. With ``shared``, a public-stream connection gets the room state kept
+    for that number (never to be changed in place).
     """
     stream = actor.stream
-    seq = current_seq(session, actor.event_id, stream)
-    if shared is not None and stream == Stream.PUBLIC and board_limit == BOARD_SNAPSHOT_QUESTIONS:
-        room = shared.get(session, actor.event_id, seq)
+    seq = confirmed.seq if confirmed is not None else current_seq(session, actor.event_id, stream)
+    if _shares(shared, stream, board_limit):
+        room = shared.get(session, actor.event_id, seq)  # type: ignore[union-attr]
     else:
         room = _room_state(session, actor.event_id, stream, seq, board_limit)
+    return {**room, **_own_part(session, actor, confirmed)}
+
+
+def snapshot_message(
+    session: Session, actor: Actor, shared: SharedRoomStates, confirmed: Confirmed | None = None
+) -> dict[str, Any] | Encoded:
+    """``snapshot`` as the connect handler sends it: for a public-stream connection, the shared room
+    state's JSON text joined with this connection's own part, so only that part is written per phone."""
+    if actor.stream != Stream.PUBLIC:
+        return snapshot(session, actor, shared, confirmed=confirmed)
+    seq = confirmed.seq if confirmed is not None else current_seq(session, actor.event_id, actor.stream)
+    room = shared.text(session, actor.event_id, seq)
+    own = json.dumps(_own_part(session, actor, confirmed), separators=(",", ":"))
+    return Encoded(f"{room[:-1]},{own[1:]}")  # both are objects, with no key in common
+
+
+def kept_message(actor: Actor, shared: SharedRoomStates, confirmed: Confirmed) -> Encoded | None:
+    """``snapshot_message`` without the database, for the phone of a crowd: an audience connection whose
+    identity has not taken part yet (so it has nothing of its own to read), arriving while the room state
+    of ``confirmed.seq`` is kept. None for any other."""
+    if actor.role != Role.AUDIENCE or confirmed.member is not None:
+        return None
+    if actor.audience_token_hash is not None and not confirmed.member_read:
+        return None
+    room = shared.kept_text(actor.event_id, confirmed.seq)
+    if room is None:
+        return None
+    own = json.dumps(_own_part(None, actor, confirmed), separators=(",", ":"))
+    return Encoded(f"{room[:-1]},{own[1:]}")
+
+
+def _own_part(session: Session | None, actor: Actor, confirmed: Confirmed | None) -> dict[str, Any]:
+    """What a snapshot carries for this connection alone: the clock, who it is, its own questions and votes
+    (audience), the prepared answers it may see (panel)."""
     data: dict[str, Any] = {
-        **room,
         "server_time": protocol.timestamp(utcnow()),
         "you": {
             "role": actor.role,
@@ -161,8 +230,17 @@ def snapshot(
             "capabilities": sorted(c.value for c in actor.capabilities),
         },
     }
+    stream = actor.stream
     if actor.role == Role.AUDIENCE:
-        data["mine"] = payloads.mine(session, actor)
+        if actor.audience_token_hash is None:  # following without an identity: nothing of its own
+            data["mine"] = payloads.mine_of(session, None)
+        elif confirmed is not None and confirmed.member_read:
+            data["mine"] = payloads.mine_of(session, confirmed.member)
+        else:
+            assert session is not None, "kept_message asks only for what needs no reading"
+            data["mine"] = payloads.mine(session, actor)
+        return data
+    assert session is not None, "kept_message asks only for the audience's"
     if stream in {Stream.STAFF, Stream.CREW}:
         data["written_answers"] = written_answers(session, actor.event_id)
     elif actor.participant_id is not None:
