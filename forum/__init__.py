@@ -78,7 +78,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["forum.known_rooms"] = KnownRooms()
 
     app.extensions["forum.room_states"] = SharedRoomStates()
-    tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2))
+    window = None
+    if str(queue or "").startswith(("redis://", "rediss://")):
+        from forum.live.coalescer import RedisTallyWindow
+
+        window = RedisTallyWindow(str(queue), channel)
+    tallies = TallyCoalescer(app, interval=app.config.get("TALLY_INTERVAL", 0.2), window=window)
     app.extensions["forum.tallies"] = tallies
     broadcast.install(db.session_factory, tallies)
     from forum.serving import WebSocketHandshakeCheck
