@@ -12,32 +12,17 @@ from forum.extensions import socketio
 from forum.protocol import NAMESPACE
 from tests.conftest import act, ask, received
 from tests.identities import audience_token
-
-
-def _writes_during(app, action):
-    engine = app.extensions["forum.db"].engine
-    writes: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            writes.append(statement.split("\n", 1)[0])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return writes, result
+from tests.sql_watch import is_write, statements_during
 
 
 def test_an_audience_connection_writes_nothing(app, make_live_event, make_event, make_organizer, live_client):
     live = make_live_event()
     draft_of_a_new_kind = make_event(make_organizer())  # an event with no live-state row yet
     for slug in (live.event.slug, draft_of_a_new_kind.slug):
-        writes, client = _writes_during(
+        statements, client = statements_during(
             app, lambda slug=slug: live_client({"event": slug, "audience": audience_token()})
         )
-        assert writes == []
+        assert [s for s in statements if is_write(s)] == []
     assert client is not None
 
 
@@ -88,21 +73,6 @@ def test_a_snapshot_goes_straight_to_its_connection_not_through_the_queue(queued
     assert [m["event"] for m in published] == ["delta"]  # a broadcast still reaches the other processes
 
 
-def _statements_during(app, action):
-    engine = app.extensions["forum.db"].engine
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements, result
-
-
 def _audience(live_client, slug):
     return live_client({"event": slug, "audience": audience_token()})
 
@@ -120,7 +90,7 @@ def _change_event(app, event_id, **values):
 
 def test_a_crowd_joining_one_event_reads_its_row_by_slug_once(app, make_live_event, live_client):
     live = make_live_event()
-    first, _ = _statements_during(app, lambda: _audience(live_client, live.event.slug))
+    first, _ = statements_during(app, lambda: _audience(live_client, live.event.slug))
     checkouts: list[object] = []
     engine = app.extensions["forum.db"].engine
 
@@ -129,7 +99,7 @@ def test_a_crowd_joining_one_event_reads_its_row_by_slug_once(app, make_live_eve
 
     event.listen(engine, "checkout", checkout)
     try:
-        later, client = _statements_during(app, lambda: _audience(live_client, live.event.slug))
+        later, client = statements_during(app, lambda: _audience(live_client, live.event.slug))
     finally:
         event.remove(engine, "checkout", checkout)
     assert len(checkouts) == 1  # one transaction: knowing the room, the first one begins nothing

@@ -8,11 +8,12 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from forum.models import AudienceMember, QuestionVote, SubmissionReceipt
 from tests.conftest import act, ask
 from tests.identities import audience_token
+from tests.sql_watch import statements_during
 
 
 def _cid() -> str:
@@ -36,21 +37,6 @@ def _counts(db_session, client_id: str | None = None) -> tuple[int, int]:
     return db_session.scalar(receipts), db_session.scalar(select(func.count()).select_from(QuestionVote))
 
 
-def _statements_during(app, action):
-    engine = app.extensions["forum.db"].engine
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement.lstrip().split("\n", 1)[0])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements, result
-
-
 def test_a_vote_is_one_statement_on_postgresql(app, room, live_client, db_session):
     """Also a member's first vote, which creates the member."""
     assert act(room.moderator, "moderation.settings", {"premoderation": False})["ok"]
@@ -64,7 +50,7 @@ def test_a_vote_is_one_statement_on_postgresql(app, room, live_client, db_sessio
         (room.voter, first, False, 4),
     ):
         payload = {"question_id": question_id, "up": up, "client_id": _cid()}
-        statements, ack = _statements_during(app, lambda w=who, p=payload: act(w, "audience.vote", p))
+        statements, ack = statements_during(app, lambda w=who, p=payload: act(w, "audience.vote", p))
         assert ack["ok"], ack
         assert len(statements) == (1 if postgres else on_sqlite), statements
     db_session.rollback()
