@@ -38,8 +38,9 @@ stored counts within 1 s of the last vote sent). One JSON line, then a table (on
 backend, from this run).
 
 ``--profile DIR`` samples the server with py-spy (``pip install py-spy`` into .venv) from the first vote to
-the last ack, writes the collapsed stacks to DIR, and prints the functions that were on the stack most often.
-Profiled runs are slower; do not compare their timings with unprofiled ones.
+the last ack (every worker of ``--workers N``: py-spy follows the server's subprocesses), writes the collapsed
+stacks to DIR, and prints the functions that were on the stack most often. Profiled runs are slower; do not
+compare their timings with unprofiled ones.
 """
 
 from __future__ import annotations
@@ -219,7 +220,19 @@ class Profiler:
             raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
         self.path = path
         self.process = subprocess.Popen(
-            [spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", str(path)],
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--subprocesses",
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                str(path),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
