@@ -202,3 +202,18 @@ def test_a_room_kept_while_it_was_a_draft_admits_the_audience_once_scheduled(
     with app.app_context(), unit_of_work() as session:
         events.change_status(session, session.get(Organizer, organizer.id), draft.id, EventStatus.SCHEDULED)
     assert received(_audience(live_client, draft.slug), "snapshot")[0]["event"]["id"] == draft.id
+
+
+def test_made_up_slugs_are_not_kept_and_the_kept_rooms_are_bounded(app, live_client):
+    from forum.live.admission import KnownRooms, Room
+    from forum.models import EventStatus
+
+    known = app.extensions["forum.known_rooms"]
+    for slug in ("no-such-debate", "another-made-up-one"):
+        assert not _audience(live_client, slug).is_connected(NAMESPACE)
+        assert known.get(slug) is None
+    bounded = KnownRooms(limit=2)
+    for number in range(3):
+        bounded.keep(f"debate-{number}", Room(number, 1, EventStatus.SCHEDULED))
+    assert bounded.get("debate-0") is None  # the longest kept made way
+    assert bounded.get("debate-2") == Room(2, 1, EventStatus.SCHEDULED)

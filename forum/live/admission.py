@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -90,17 +91,20 @@ class KnownRooms:
     def __init__(self, limit: int = 4096) -> None:
         self._by_slug: dict[str, Room] = {}
         self._limit = limit
+        self._lock = threading.Lock()
 
     def get(self, slug: str) -> Room | None:
         return self._by_slug.get(slug)
 
     def keep(self, slug: str, room: Room) -> None:
-        if slug not in self._by_slug and len(self._by_slug) >= self._limit:
-            self._by_slug.pop(next(iter(self._by_slug)))  # the longest kept
-        self._by_slug[slug] = room
+        with self._lock:
+            if slug not in self._by_slug and len(self._by_slug) >= self._limit:
+                self._by_slug.pop(next(iter(self._by_slug)))  # the longest kept
+            self._by_slug[slug] = room
 
     def forget(self, slug: str) -> None:
-        self._by_slug.pop(slug, None)
+        with self._lock:
+            self._by_slug.pop(slug, None)
 
 
 def _visible_to(room: Room, viewer: Organizer | None) -> bool:
