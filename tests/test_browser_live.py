@@ -788,16 +788,20 @@ def test_a_delta_that_overtakes_the_one_before_it_waits_instead_of_a_resync(serv
             client.act = (name) => { syncs.push(name); return new Promise(() => {}); };
             client.applySnapshot({ seq: 0, server_time: new Date().toISOString(), event: { id: 1 },
                                    projector_keep: null });
-            const keep = (seq, value) => client.receive({ seq, type: "projector", data: { keep: value } });
+            const keep = (seq, value, event_id = 1) =>
+                client.receive({ event_id, seq, type: "projector", data: { keep: value } });
+            keep(1, "other", 2);  // another event's: the connection was moved from it to this one
+            const otherIgnored = [client.seq, client.state.projector_keep];
             keep(2, true);  // overtook seq 1
             const heldBack = client.seq;
             keep(1, false);
             const caughtUp = [client.seq, client.state.projector_keep, syncs.length];
             keep(4, false);  // seq 3 never comes
             await new Promise((done) => setTimeout(done, GAP_WAIT_MS + 300));
-            return { heldBack, caughtUp, syncs, seq: client.seq };
+            return { otherIgnored, heldBack, caughtUp, syncs, seq: client.seq };
         }"""
     )
+    assert outcome["otherIgnored"] == [0, None], "a delta of another event is not applied"
     assert outcome["heldBack"] == 0, "a delta that skips a number is not applied at once"
     assert outcome["caughtUp"] == [2, True, 0], "applied in order when the missing one came, no resync"
     assert outcome["syncs"] == ["sync"], "a gap that stays is resolved by one fresh snapshot"

@@ -217,3 +217,50 @@ def test_made_up_slugs_are_not_kept_and_the_kept_rooms_are_bounded(app, live_cli
         bounded.keep(f"debate-{number}", Room(number, 1, EventStatus.SCHEDULED))
     assert bounded.get("debate-0") is None  # the longest kept made way
     assert bounded.get("debate-2") == Room(2, 1, EventStatus.SCHEDULED)
+
+
+def test_a_connection_is_in_its_room_before_it_reads_the_sequence_number(
+    app, make_live_event, live_client, monkeypatch
+):
+    """Join first, then read: a change committed in between then reaches it as a delta after the snapshot."""
+    from flask import request
+
+    from forum.live import admission
+    from forum.protocol import room
+
+    in_room_when_read: list[bool] = []
+    confirm = admission.confirm_room
+
+    def watching(connection, actor, slug, viewer):
+        members = socketio.server.manager.rooms[NAMESPACE].get(room(actor.event_id, actor.stream), {})
+        in_room_when_read.append(request.sid in members)
+        return confirm(connection, actor, slug, viewer)
+
+    monkeypatch.setattr(admission, "confirm_room", watching)
+    live = make_live_event()
+    for _ in range(2):  # the room read afresh, then kept
+        assert _audience(live_client, live.event.slug).is_connected(NAMESPACE)
+    assert in_room_when_read == [True, True]
+
+
+def test_the_second_try_reads_afresh_even_if_another_connection_kept_the_old_room_again(
+    app, make_live_event, live_client, monkeypatch
+):
+    """Another connection that read the slug's old row just before the change may keep it again right after
+    this one forgot it; the second try must not trust that."""
+    old = make_live_event()
+    slug = old.event.slug
+    assert _audience(live_client, slug).is_connected(NAMESPACE)
+    known = app.extensions["forum.known_rooms"]
+    stale = known.get(slug)
+    _change_event(app, old.event.id, slug="the-old-debate")
+    new = make_live_event(slug=slug)
+    forget = known.forget
+
+    def forget_then_kept_again(name):
+        forget(name)
+        known.keep(name, stale)  # as a slower connection that read the old row would
+
+    monkeypatch.setattr(known, "forget", forget_then_kept_again)
+    joined = _audience(live_client, slug)
+    assert received(joined, "snapshot")[0]["event"]["id"] == new.event.id

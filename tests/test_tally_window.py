@@ -24,7 +24,12 @@ def published(monkeypatch):
 
 
 @pytest.fixture
-def window_of(redis_url):
+def window_of(redis_url, monkeypatch):
+    """Windows on the real Redis, under a prefix of this test's own. A window lasts a minute unless the test
+    lets it pass (``_window_passes``), so a slow moment cannot end one early."""
+    from forum.live import coalescer
+
+    monkeypatch.setattr(coalescer, "MIN_WINDOW", 60.0)
     prefix = f"forum-test-{secrets.token_hex(4)}"
     made: list[RedisTallyWindow] = []
 
@@ -84,18 +89,47 @@ def test_a_change_marked_while_another_process_holds_the_window_goes_out_after_i
 @pytest.mark.redis
 def test_a_waiting_process_keeps_flushing_until_its_changes_are_out(app, published, window_of):
     """Its flushing task does not stop while changes wait in Redis, even with no new votes."""
-    holder = TallyCoalescer(app, interval=0, window=window_of())
-    waiting = TallyCoalescer(app, interval=0.05, idle_stop=0.1, window=window_of())
-    holder.mark({(EVENT, "question", 1)})
-    holder.flush_pending()
-    waiting.mark({(EVENT, "question", 2)})  # starts its task; its first flush finds the window taken
     from forum.extensions import socketio
 
-    for _ in range(200):  # bounded: the window expires after 50 ms and the task flushes every 50 ms
-        if len(published) == 2:
+    waiting = TallyCoalescer(app, interval=0.05, idle_stop=0.1, window=window_of())
+    taken = f"{waiting.window.prefix}:tallies-window:{EVENT}"
+    waiting.window.redis.set(taken, "1", px=60_000)  # another process holds the window
+    waiting.mark({(EVENT, "question", 2)})  # starts its task, which finds the window taken
+    for _ in range(200):  # bounded: the task flushes every 50 ms
+        if EVENT in waiting._waiting:
             break
         socketio.sleep(0.02)
-    assert published == [(EVENT, {1}, set()), (EVENT, {2}, set())]
+    assert EVENT in waiting._waiting and published == []
+    waiting.window.redis.delete(taken)  # the other process's window passes
+    for _ in range(200):
+        if published:
+            break
+        socketio.sleep(0.02)
+    assert published == [(EVENT, {2}, set())]
+
+
+class _FlakyWindow:
+    """A shared window whose answers are given in turn: taken (None), Redis failing, then claimed items."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def claim(self, _event_id, _changed, _window):
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_change_waiting_in_redis_is_not_dropped_when_redis_fails_once(app, published):
+    answers = _FlakyWindow(None, ConnectionError("gone"), {("question", 2)})
+    coalescer = TallyCoalescer(app, interval=0, window=answers)
+    coalescer.mark({(EVENT, "question", 2)})
+    coalescer.flush_pending()  # another process holds the window: the change waits in Redis
+    coalescer.flush_pending()  # Redis fails: nothing of its own to send, and the wait goes on
+    assert published == []
+    coalescer.flush_pending()
+    assert published == [(EVENT, {2}, set())]
 
 
 def test_without_redis_a_process_sends_its_own_counts(app, published):

@@ -234,9 +234,9 @@ def known_actor(
     network_key: str | None,
 ) -> Actor | None:
     """``resolve_actor`` without reading, for an audience or owner connection to a room this process keeps:
-    ``confirm_room`` must then check the room. None when the room is not kept, or when the kept room would
-    refuse this viewer (a refusal is only ever made on a fresh read): ask ``resolve_actor``."""
-    room = known.get(slug) if slug else None
+    ``confirm_room`` must then check the room. None when the room is not kept, or when this connection
+    might be refused (a refusal is only ever made on a fresh read): ask ``resolve_actor``."""
+    room = known.get(slug) if slug and not audience_token_malformed else None
     if room is None or not _visible_to(room, organizer):
         return None
     return _actor_in(room, organizer, audience_token_hash, audience_token_malformed, network_key)

@@ -87,9 +87,9 @@ class TallyCoalescer:
         self.window = window
         self._lock = threading.Lock()
         self._marks: set[Mark] = set()
-        self._waiting: set[int] = (
-            set()
-        )  # events whose changes wait in Redis for a window this process did not get
+        # Events whose changes wait in Redis for a window this process did not get.
+        self._waiting: set[int] = set()
+        self._window_down = False  # the shared window's Redis did not answer (warned once per outage)
         self._attempts: dict[Mark, int] = {}
         self._running = False
         self.flushes = 0
@@ -170,11 +170,16 @@ class TallyCoalescer:
         for event_id, items in changed.items():
             try:
                 claimed = self.window.claim(event_id, items, window)
-            except Exception:  # Redis unreachable: the queue is too, but send what this process knows
-                log.warning(
-                    "could not share the vote counts' window; sending this process's own", exc_info=True
-                )
-                claimed = items
+            except Exception:
+                # Redis unreachable (the queue is too): send what this process knows, and keep trying for
+                # what may wait there, the other processes' changes or its own from before.
+                if not self._window_down:
+                    log.warning("no shared window for vote counts; sending this process's own", exc_info=True)
+                self._window_down = True
+                claimed = None
+                to_send |= {(event_id, kind, item_id) for kind, item_id in items}
+            else:
+                self._window_down = False
             if claimed is None:
                 with self._lock:
                     self._waiting.add(event_id)

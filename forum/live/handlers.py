@@ -74,8 +74,9 @@ def on_connect(auth: Any = None) -> None:
         try:
             snapshot = entry.enter()
         except admission.StaleRoom:
-            # Let in on a room this process read before, which has changed since: once more, on a fresh read.
-            snapshot = entry.enter()
+            # Let in on a room this process read before, which has changed since: once more, on a fresh read
+            # (not on what another connection may have kept meanwhile).
+            snapshot = entry.enter(fresh=True)
     except Exception as error:
         _actors.pop(request.sid, None)
         limits.release(request.sid)
@@ -99,11 +100,11 @@ class _Entry:
         self.invite = _text_or_none(auth.get("invite"))
         self.organizer, self.token, self.hashed, self.network = organizer, token, hashed, network
 
-    def enter(self) -> dict[str, Any] | Encoded:
+    def enter(self, fresh: bool = False) -> dict[str, Any] | Encoded:
         known = current_app.extensions["forum.known_rooms"]
         malformed = self.token is not None and self.hashed is None
         actor = None
-        if not self.invite:  # a room this process knows is entered without reading (confirmed below)
+        if not self.invite and not fresh:  # a room this process knows is entered unread (confirmed below)
             actor = admission.known_actor(
                 known,
                 slug=self.slug,

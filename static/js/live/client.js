@@ -212,6 +212,8 @@ export class LiveClient {
       this.buffer.push(delta); // deltas may overtake the snapshot; keep them for after it
       return;
     }
+    // Another event's change, sent while this connection was being moved to the event its link names now.
+    if (delta.event_id !== this.state.event.id) return;
     if (delta.seq <= this.seq) return; // already part of what we show
     if (delta.seq > this.seq + 1) {
       this.early.set(delta.seq, delta);
