@@ -52,9 +52,7 @@ class RedisTallyWindow:
         self.redis = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
 
-    def claim(
-        self, event_id: int, changed: set[tuple[str, int]], window: float
-    ) -> set[tuple[str, int]] | None:
+    def claim(self, event_id: int, changed: set[Item], window: float) -> set[Item] | None:
         """Add ``changed`` to the event's set; if this process takes the window, everything in the set (now
         emptied), else None."""
         pending, taken = f"{self.prefix}:tallies:{event_id}", f"{self.prefix}:tallies-window:{event_id}"
