@@ -65,8 +65,13 @@ def test_two_processes_voting_at_once_send_one_delta_each_window(app, published,
     _window_passes(first.window)
     first.flush_pending()  # nothing new of its own: it tries again for what waits
     assert published[1:] == [(EVENT, {2, 3}, {5})]
+    _window_passes(first.window)
     second.flush_pending()  # its changes went out with the first's: nothing is sent twice
     assert len(published) == 2
+    # Finding nothing left to send, it did not keep the window: the next change goes out at once.
+    first.mark({(EVENT, "question", 4)})
+    first.flush_pending()
+    assert published[2:] == [(EVENT, {4}, set())]
 
 
 @pytest.mark.redis

@@ -64,6 +64,10 @@ class RedisTallyWindow:
             return None
         with self.redis.pipeline(transaction=True) as take:
             members, _deleted = take.smembers(pending).delete(pending).execute()
+        if not members and not changed:
+            # Only trying again for what waited, and another process sent it already: nothing is sent, so
+            # the window is not needed, and keeping it would hold up the next process's counts.
+            self.redis.delete(taken)
         claimed: set[Item] = set()
         for member in members:
             kind, _, item_id = (member.decode() if isinstance(member, bytes) else member).partition(":")
