@@ -132,7 +132,7 @@ class StaleRoom(NotFound):
 # Built once per stream: the row a connection was admitted on, with the stream's number; for the audience,
 # with the member behind the connection's identity too (none until they first take part).
 _ROOM_AND_SEQ = {
-    stream: select(Event.slug, Event.organizer_id, Event.status, column)
+    stream: select(Event.slug, Event.organizer_id, Event.status, column.label("seq"))
     .outerjoin(LiveState, LiveState.event_id == Event.id)
     .where(Event.id == bindparam("event_id"))
     for stream, column in SEQ_COLUMNS.items()
@@ -142,8 +142,8 @@ _ROOM_SEQ_AND_MEMBER = (
         Event.slug,
         Event.organizer_id,
         Event.status,
-        LiveState.public_seq,
-        AudienceMember.id,
+        LiveState.public_seq.label("seq"),
+        AudienceMember.id.label("member_id"),
         AudienceMember.blocked_at,
     )
     .outerjoin(LiveState, LiveState.event_id == Event.id)
@@ -191,8 +191,9 @@ def confirm_room(
     ):
         raise StaleRoom(_("There is no live room for this event."))
     if not with_member:
-        return Confirmed(row[3] or 0)
-    return Confirmed(row[3] or 0, True, MemberRef(row[4], row[5]) if row[4] is not None else None)
+        return Confirmed(row.seq or 0)
+    member = MemberRef(row.member_id, row.blocked_at) if row.member_id is not None else None
+    return Confirmed(row.seq or 0, True, member)
 
 
 def resolve_actor(

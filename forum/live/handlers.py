@@ -98,33 +98,22 @@ class _Entry:
     ) -> None:
         self.slug = _text_or_none(auth.get("event"))
         self.invite = _text_or_none(auth.get("invite"))
-        self.organizer, self.token, self.hashed, self.network = organizer, token, hashed, network
+        self.organizer = organizer
+        self.who = {  # what admission asks, with or without a read
+            "slug": self.slug,
+            "organizer": organizer,
+            "audience_token_hash": hashed,
+            "audience_token_malformed": token is not None and hashed is None,
+            "network_key": network,
+        }
 
     def enter(self, fresh: bool = False) -> dict[str, Any] | Encoded:
         known = current_app.extensions["forum.known_rooms"]
-        malformed = self.token is not None and self.hashed is None
-        actor = None
-        if not self.invite and not fresh:  # a room this process knows is entered unread (confirmed below)
-            actor = admission.known_actor(
-                known,
-                slug=self.slug,
-                organizer=self.organizer,
-                audience_token_hash=self.hashed,
-                audience_token_malformed=malformed,
-                network_key=self.network,
-            )
+        # A room this process knows is entered without reading (and confirmed below).
+        actor = None if self.invite or fresh else admission.known_actor(known, **self.who)
         if actor is None:
             with unit_of_work() as session:
-                actor = admission.resolve_actor(
-                    session,
-                    slug=self.slug,
-                    invite_token=self.invite,
-                    organizer=self.organizer,
-                    audience_token_hash=self.hashed,
-                    audience_token_malformed=malformed,
-                    network_key=self.network,
-                    known=known,
-                )
+                actor = admission.resolve_actor(session, invite_token=self.invite, known=known, **self.who)
         _actors[request.sid] = actor
         # Join first, then read: a change committed in between arrives as a delta numbered after the snapshot.
         joined = _rooms_of(actor)

@@ -112,6 +112,12 @@ class _Kept:
     room: dict[str, Any]
     text: str | None = None
 
+    def json(self) -> str:
+        """The room state as compact JSON, written the first time it is asked for."""
+        if self.text is None:
+            self.text = json.dumps(self.room, separators=(",", ":"))
+        return self.text
+
 
 class SharedRoomStates:
     """The room state of the public stream, built once per sequence number and shared by every connection
@@ -144,18 +150,11 @@ class SharedRoomStates:
     def kept_text(self, event_id: int, seq: int) -> str | None:
         """The kept room state's JSON text if it is the state at ``seq`` (without reading anything)."""
         kept = self._kept.get(event_id)
-        if kept is None or kept.seq != seq:
-            return None
-        if kept.text is None:
-            kept.text = json.dumps(kept.room, separators=(",", ":"))
-        return kept.text
+        return kept.json() if kept is not None and kept.seq == seq else None
 
     def text(self, session: Session, event_id: int, seq: int) -> str:
-        """The room state at ``seq`` as compact JSON (written the first time it is asked for)."""
-        entry = self._entry(session, event_id, seq)
-        if entry.text is None:
-            entry.text = json.dumps(entry.room, separators=(",", ":"))
-        return entry.text
+        """The room state at ``seq`` as compact JSON."""
+        return self._entry(session, event_id, seq).json()
 
     def clear(self) -> None:
         """Forget every kept state: sequence numbers only grow, unless the database itself is put back
@@ -183,7 +182,7 @@ def snapshot(
     for that number (never to be changed in place).
     """
     stream = actor.stream
-    seq = confirmed.seq if confirmed is not None else current_seq(session, actor.event_id, stream)
+    seq = _seq(session, actor, confirmed)
     if _shares(shared, stream, board_limit):
         room = shared.get(session, actor.event_id, seq)  # type: ignore[union-attr]
     else:
@@ -198,10 +197,8 @@ def snapshot_message(
     state's JSON text joined with this connection's own part, so only that part is written per phone."""
     if actor.stream != Stream.PUBLIC:
         return snapshot(session, actor, shared, confirmed=confirmed)
-    seq = confirmed.seq if confirmed is not None else current_seq(session, actor.event_id, actor.stream)
-    room = shared.text(session, actor.event_id, seq)
-    own = json.dumps(_own_part(session, actor, confirmed), separators=(",", ":"))
-    return Encoded(f"{room[:-1]},{own[1:]}")  # both are objects, with no key in common
+    room = shared.text(session, actor.event_id, _seq(session, actor, confirmed))
+    return _joined(room, _own_part(session, actor, confirmed))
 
 
 def kept_message(actor: Actor, shared: SharedRoomStates, confirmed: Confirmed) -> Encoded | None:
@@ -213,10 +210,17 @@ def kept_message(actor: Actor, shared: SharedRoomStates, confirmed: Confirmed) -
     if actor.audience_token_hash is not None and not confirmed.member_read:
         return None
     room = shared.kept_text(actor.event_id, confirmed.seq)
-    if room is None:
-        return None
-    own = json.dumps(_own_part(None, actor, confirmed), separators=(",", ":"))
-    return Encoded(f"{room[:-1]},{own[1:]}")
+    return None if room is None else _joined(room, _own_part(None, actor, confirmed))
+
+
+def _seq(session: Session, actor: Actor, confirmed: Confirmed | None) -> int:
+    return confirmed.seq if confirmed is not None else current_seq(session, actor.event_id, actor.stream)
+
+
+def _joined(room: str, own: dict[str, Any]) -> Encoded:
+    """The room state's JSON text and this connection's part as one object (they have no key in common)."""
+    own_text = json.dumps(own, separators=(",", ":"))
+    return Encoded(f"{room[:-1]},{own_text[1:]}")
 
 
 def _own_part(session: Session | None, actor: Actor, confirmed: Confirmed | None) -> dict[str, Any]:
